@@ -23,7 +23,13 @@ def make(name, n, dim, p0=0.0):
         )
     if name == "dp_nonassoc":
         return DruckerPrager.mohr_coulomb_plane_strain(
-            E, NU, 10e3, np.radians(35), n, dilatancy_angle=np.radians(5), dim=dim,
+            E,
+            NU,
+            10e3,
+            np.radians(35),
+            n,
+            dilatancy_angle=np.radians(5),
+            dim=dim,
             initial_pressure=p0,
         )
     if name == "vm":
@@ -47,7 +53,7 @@ def test_protocol_and_zero_strain_gives_initial_stress(law, dim):
     assert isinstance(m, MaterialModel)
     r = m.trial(np.zeros((4, m.n_voigt)))
     expected = np.zeros(m.n_voigt)
-    expected[: dim] = -100e3
+    expected[:dim] = -100e3
     np.testing.assert_allclose(r.stress, np.tile(expected, (4, 1)), atol=1e-9)
     m0 = make(law, 2, dim)
     np.testing.assert_allclose(m0.trial(np.zeros((2, m0.n_voigt))).stress, 0.0, atol=1e-12)
@@ -65,8 +71,10 @@ def test_consistent_tangent_matches_central_differences(law, dim):
     m.trial(random_strains(rng, n, nv, 5e-4))
     m.commit()
     base = m.state_dict()
-    eps = m.state_dict()["strain"] + random_strains(rng, n, nv, 2e-3) if law != "elastic" else (
-        random_strains(rng, n, nv, 2e-3)
+    eps = (
+        m.state_dict()["strain"] + random_strains(rng, n, nv, 2e-3)
+        if law != "elastic"
+        else (random_strains(rng, n, nv, 2e-3))
     )
     r = m.trial(eps)
     h = 1e-9
@@ -101,8 +109,10 @@ def test_returned_stress_is_on_or_inside_yield_surface(law):
     p = st[:, :3].mean(1)
     s = st.copy()
     s[:, :3] -= p[:, None]
-    phi = np.linalg.norm(s, axis=1) / np.sqrt(2) + m.eta * p - m.xi * (
-        m.cohesion + m.hardening * m._trial[2]
+    phi = (
+        np.linalg.norm(s, axis=1) / np.sqrt(2)
+        + m.eta * p
+        - m.xi * (m.cohesion + m.hardening * m._trial[2])
     )
     assert np.all(phi <= 1e-6 * m.cohesion)
     assert (r.extras["yielding"] > 0).any()
@@ -160,8 +170,11 @@ def test_apex_return_and_its_tangent(law):
     np.testing.assert_allclose(dev, 0.0, atol=1e-6)
     h = 1e-9
     fd = np.stack(
-        [(m.trial(eps + h * np.eye(6)[j]).stress - m.trial(eps - h * np.eye(6)[j]).stress) / (2 * h)
-         for j in range(6)],
+        [
+            (m.trial(eps + h * np.eye(6)[j]).stress - m.trial(eps - h * np.eye(6)[j]).stress)
+            / (2 * h)
+            for j in range(6)
+        ],
         axis=2,
     )
     np.testing.assert_allclose(r.stiffness, fd, atol=1e-5 * E)

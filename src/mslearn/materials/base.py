@@ -63,7 +63,6 @@ def check_strain(strain: np.ndarray, n_points: int, n_voigt: int) -> np.ndarray:
     strain = np.asarray(strain, dtype=float)
     if strain.shape != (n_points, n_voigt):
         raise ValueError(
-            f"strain has shape {strain.shape}; expected ({n_points}, {n_voigt}) "
-            "(n_points, n_voigt)"
+            f"strain has shape {strain.shape}; expected ({n_points}, {n_voigt}) (n_points, n_voigt)"
         )
     return strain

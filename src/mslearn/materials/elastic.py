@@ -54,7 +54,8 @@ class LinearElastic:
         self._c = elastic_mandel(self.bulk, self.shear)
         self._sigma0 = initial_stress_mandel(self.n_points, initial_pressure)
         self._d = np.broadcast_to(
-            mandel3_to_stiffness(self._c[None], self.n_voigt), (self.n_points,) + (self.n_voigt,) * 2
+            mandel3_to_stiffness(self._c[None], self.n_voigt),
+            (self.n_points,) + (self.n_voigt,) * 2,
         )
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:

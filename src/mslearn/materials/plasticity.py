@@ -238,8 +238,15 @@ def von_mises(
     ``hardening`` H' is the uniaxial (isotropic) hardening modulus.
     """
     return DruckerPrager(
-        young, poisson, yield_stress, 0.0, 1.0 / np.sqrt(3.0), n_points, eta_bar=0.0,
-        hardening=hardening, **kw,
+        young,
+        poisson,
+        yield_stress,
+        0.0,
+        1.0 / np.sqrt(3.0),
+        n_points,
+        eta_bar=0.0,
+        hardening=hardening,
+        **kw,
     )
 
 

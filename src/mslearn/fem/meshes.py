@@ -1,0 +1,213 @@
+"""Meshes with named boundaries: structured rectangles and gmsh-built geometries.
+
+Every mesh is a scikit-fem mesh whose ``boundaries`` map names to facet sets.
+gmsh geometries name their boundaries with physical groups.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import skfem as fe
+
+from mslearn.errors import MslearnInputError
+
+
+def _positive(**values: float) -> None:
+    for name, v in values.items():
+        if not v > 0:
+            raise MslearnInputError(f"{name} is {v}; expected a positive number")
+
+
+def rectangle(
+    width: float,
+    height: float,
+    nx: int,
+    ny: int,
+    family: str = "quad",
+    x0: float = 0.0,
+    y0: float = 0.0,
+) -> fe.Mesh:
+    """Structured nx x ny mesh of [x0, x0+width] x [y0, y0+height].
+
+    ``family`` "quad" (Q4/Q8) or "tri" (T3/T6, each quad split in two).
+    Boundaries: left, right, bottom, top.
+    """
+    _positive(width=width, height=height, nx=nx, ny=ny)
+    xs = np.linspace(x0, x0 + width, int(nx) + 1)
+    ys = np.linspace(y0, y0 + height, int(ny) + 1)
+    cls = fe.MeshQuad if family == "quad" else fe.MeshTri
+    m = cls.init_tensor(xs, ys)
+    return with_box_boundaries(m, x0, x0 + width, y0, y0 + height)
+
+
+def with_box_boundaries(m: fe.Mesh, x0: float, x1: float, y0: float, y1: float) -> fe.Mesh:
+    tol = 1e-9 * max(x1 - x0, y1 - y0)
+    return m.with_boundaries(
+        {
+            "left": lambda x: np.abs(x[0] - x0) < tol,
+            "right": lambda x: np.abs(x[0] - x1) < tol,
+            "bottom": lambda x: np.abs(x[1] - y0) < tol,
+            "top": lambda x: np.abs(x[1] - y1) < tol,
+        }
+    )
+
+
+def distort(m: fe.Mesh, amount: float = 0.2, seed: int = 0) -> fe.Mesh:
+    """Move interior vertices randomly by up to ``amount`` x the smallest edge length."""
+    rng = np.random.default_rng(seed)
+    p = m.p.copy()
+    interior = np.setdiff1d(np.arange(p.shape[1]), m.boundary_nodes())
+    edges = m.facets
+    h = np.min(np.linalg.norm(p[:, edges[0]] - p[:, edges[1]], axis=0))
+    p[:, interior] += amount * h * rng.uniform(-1, 1, (2, interior.size))
+    out = type(m)(p, m.t)
+    return out.with_boundaries({k: _facet_filter(m, v) for k, v in (m.boundaries or {}).items()})
+
+
+def _facet_filter(m: fe.Mesh, facets: np.ndarray) -> Callable:
+    """A with_boundaries() selector reproducing a facet set by its midpoints."""
+    mids = m.p[:, m.facets[:, facets]].mean(axis=1)
+
+    def select(x: np.ndarray) -> np.ndarray:
+        d = np.min(np.hypot(x[0][:, None] - mids[0], x[1][:, None] - mids[1]), axis=1)
+        return d < 1e-12
+
+    return select
+
+
+def load_mesh(path: str | Path) -> fe.Mesh:
+    """Load a mesh file (gmsh .msh, any meshio format) with named boundaries."""
+    path = Path(path)
+    if not path.is_file():
+        raise MslearnInputError(f"mesh file {str(path)!r} does not exist")
+    try:
+        return fe.Mesh.load(str(path))
+    except Exception as exc:  # meshio raises many types
+        raise MslearnInputError(f"mesh file {str(path)!r} could not be read: {exc}") from exc
+
+
+def _gmsh_build(build: Callable[[object], None], order: int, quads: bool) -> fe.Mesh:
+    """Run a gmsh geometry builder, mesh it and load it into scikit-fem."""
+    import gmsh
+
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add("mslearn")
+        build(gmsh)
+        gmsh.model.geo.synchronize()
+        if quads:
+            gmsh.option.setNumber("Mesh.RecombineAll", 1)
+            gmsh.option.setNumber("Mesh.Algorithm", 8)
+            gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 1)
+        gmsh.model.mesh.generate(2)
+        if order == 2:
+            gmsh.model.mesh.setOrder(2)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "mesh.msh"
+            gmsh.write(str(path))
+            return fe.Mesh.load(str(path))
+    finally:
+        gmsh.finalize()
+
+
+def strip_footing_mesh(
+    half_width: float,
+    footing_half_width: float,
+    depth: float,
+    h_far: float,
+    h_edge: float,
+    quads: bool = False,
+) -> fe.Mesh:
+    """Half domain [0, half_width] x [-depth, 0] under a footing on [0, b] at the top.
+
+    Boundaries: left (symmetry), right, bottom, footing (0 <= x <= b, y = 0),
+    surface (b <= x, y = 0). Element size h_edge at the footing edge, h_far elsewhere.
+    """
+    _positive(
+        half_width=half_width,
+        footing_half_width=footing_half_width,
+        depth=depth,
+        h_far=h_far,
+        h_edge=h_edge,
+    )
+    if footing_half_width >= half_width:
+        raise MslearnInputError(
+            f"footing half width {footing_half_width} must be smaller than the domain "
+            f"half width {half_width}"
+        )
+    W, D, b = half_width, depth, footing_half_width
+
+    def build(gmsh):
+        g = gmsh.model.geo
+        pts = [
+            g.addPoint(0, -D, 0, h_far),
+            g.addPoint(W, -D, 0, h_far),
+            g.addPoint(W, 0, 0, h_far),
+            g.addPoint(b, 0, 0, h_edge),
+            g.addPoint(0, 0, 0, 2 * h_edge),
+        ]
+        lines = [g.addLine(pts[i], pts[(i + 1) % 5]) for i in range(5)]
+        s = g.addPlaneSurface([g.addCurveLoop(lines)])
+        g.synchronize()
+        for name, ln in zip(["bottom", "right", "surface", "footing", "left"], lines, strict=True):
+            gmsh.model.addPhysicalGroup(1, [ln], name=name)
+        gmsh.model.addPhysicalGroup(2, [s], name="soil")
+
+    return _gmsh_build(build, 1, quads)
+
+
+def curved_quadratic(m: fe.MeshTri1, project: Callable[[np.ndarray], np.ndarray]) -> fe.Mesh:
+    """MeshTri2 from a MeshTri1: edge midpoints moved by ``project`` (2, n) -> (2, n).
+
+    Used for isoparametric T6 on curved boundaries (``project`` maps boundary
+    midpoints onto the exact curve and leaves others alone). Boundaries are kept.
+    """
+    mids = m.p[:, m.facets].mean(axis=1)
+    m2 = fe.MeshTri2(np.hstack([m.p, project(mids)]), m.t)
+    return m2.with_boundaries({k: _facet_filter(m, v) for k, v in m.boundaries.items()})
+
+
+def quarter_annulus_mesh(
+    inner: float, outer: float, h: float, order: int = 2, quads: bool = False
+) -> fe.Mesh:
+    """Quarter annulus inner <= r <= outer, 0 <= theta <= pi/2 (gmsh; curved MeshTri2 if order 2).
+
+    Boundaries: inner, outer, bottom (y = 0), left (x = 0).
+    """
+    _positive(inner=inner, outer=outer, h=h)
+    if inner >= outer:
+        raise MslearnInputError(f"inner radius {inner} must be smaller than outer {outer}")
+
+    def build(gmsh):
+        g = gmsh.model.geo
+        c = g.addPoint(0, 0, 0, h)
+        a1, a2 = g.addPoint(inner, 0, 0, h), g.addPoint(outer, 0, 0, h)
+        b2, b1 = g.addPoint(0, outer, 0, h), g.addPoint(0, inner, 0, h)
+        lb = g.addLine(a1, a2)
+        lo = g.addCircleArc(a2, c, b2)
+        ll = g.addLine(b2, b1)
+        li = g.addCircleArc(b1, c, a1)
+        s = g.addPlaneSurface([g.addCurveLoop([lb, lo, ll, li])])
+        g.synchronize()
+        for name, ln in (("bottom", lb), ("outer", lo), ("left", ll), ("inner", li)):
+            gmsh.model.addPhysicalGroup(1, [ln], name=name)
+        gmsh.model.addPhysicalGroup(2, [s], name="body")
+
+    m = _gmsh_build(build, 1, quads)
+    if order == 1 or quads:
+        return m
+
+    def onto_arcs(x: np.ndarray) -> np.ndarray:
+        r = np.hypot(x[0], x[1])
+        out = x.copy()
+        for radius in (inner, outer):
+            on = np.abs(r - radius) < 0.25 * h
+            out[:, on] *= radius / r[on]
+        return out
+
+    return curved_quadratic(m, onto_arcs)

@@ -1,0 +1,128 @@
+"""Material configs (TOML ``[material]`` tables) and the registry that builds them.
+
+A config has a ``type`` and the law's parameters (SI, angles in degrees);
+``build(n_points, dim, initial_pressure)`` returns a :class:`MaterialModel`.
+Higher layers (DEM RVEs, surrogates, calibrated models) register their own
+config classes with :func:`register_material`; the FEM never sees which.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mslearn.errors import MslearnInputError
+from mslearn.materials.base import MaterialModel
+from mslearn.materials.elastic import LinearElastic
+from mslearn.materials.plasticity import DruckerPrager, tresca_plane_strain, von_mises
+from mslearn.units import AngleDeg, PressureValue
+
+
+class MaterialConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    type_name: ClassVar[str] = ""
+
+    def build(self, n_points: int, dim: int = 2, initial_pressure: float = 0.0) -> MaterialModel:
+        raise NotImplementedError
+
+
+class _ElasticParams(MaterialConfig):
+    young: PressureValue = Field(60e6, gt=0, description="Young's modulus [Pa]")
+    poisson: float = Field(0.3, gt=-1.0, lt=0.5, description="Poisson's ratio")
+
+
+class LinearElasticConfig(_ElasticParams):
+    type_name: ClassVar[str] = "linear_elastic"
+    type: str = "linear_elastic"
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        return LinearElastic(self.young, self.poisson, n_points, dim, initial_pressure)
+
+
+class DruckerPragerConfig(_ElasticParams):
+    """Drucker-Prager matched to Mohr-Coulomb in plane strain (angles in degrees)."""
+
+    type_name: ClassVar[str] = "drucker_prager"
+    type: str = "drucker_prager"
+    cohesion: PressureValue = Field(0.0, ge=0, description="cohesion c [Pa]")
+    friction_angle: AngleDeg = Field(30.0, gt=0, lt=90, description="phi [deg]")
+    dilatancy_angle: AngleDeg | None = Field(5.0, ge=0, lt=90, description="psi [deg]")
+    hardening: PressureValue = Field(0.0, description="cohesion hardening modulus H [Pa]")
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        psi = None if self.dilatancy_angle is None else np.radians(self.dilatancy_angle)
+        return DruckerPrager.mohr_coulomb_plane_strain(
+            self.young,
+            self.poisson,
+            self.cohesion,
+            np.radians(self.friction_angle),
+            n_points,
+            dilatancy_angle=psi,
+            hardening=self.hardening,
+            dim=dim,
+            initial_pressure=initial_pressure,
+        )
+
+
+class VonMisesConfig(_ElasticParams):
+    type_name: ClassVar[str] = "von_mises"
+    type: str = "von_mises"
+    yield_stress: PressureValue = Field(100e3, gt=0, description="uniaxial yield stress [Pa]")
+    hardening: PressureValue = Field(0.0, description="isotropic hardening modulus [Pa]")
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        return von_mises(
+            self.young,
+            self.poisson,
+            self.yield_stress,
+            n_points,
+            hardening=self.hardening,
+            dim=dim,
+            initial_pressure=initial_pressure,
+        )
+
+
+class TrescaConfig(_ElasticParams):
+    """Undrained clay: Tresca in plane strain (von Mises with sigma_y = sqrt(3) c_u)."""
+
+    type_name: ClassVar[str] = "tresca"
+    type: str = "tresca"
+    cohesion: PressureValue = Field(10e3, gt=0, description="undrained strength c_u [Pa]")
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        return tresca_plane_strain(
+            self.young,
+            self.poisson,
+            self.cohesion,
+            n_points,
+            dim=dim,
+            initial_pressure=initial_pressure,
+        )
+
+
+MATERIALS: dict[str, type[MaterialConfig]] = {}
+
+
+def register_material(cls: type[MaterialConfig]) -> type[MaterialConfig]:
+    """Register a material config class under its ``type_name``."""
+    MATERIALS[cls.type_name] = cls
+    return cls
+
+
+for _cls in (LinearElasticConfig, DruckerPragerConfig, VonMisesConfig, TrescaConfig):
+    register_material(_cls)
+
+
+def material_config(data: dict[str, Any] | MaterialConfig) -> MaterialConfig:
+    """Validate a ``[material]`` table; unknown types name the known ones."""
+    if isinstance(data, MaterialConfig):
+        return data
+    kind = data.get("type", "drucker_prager")
+    if kind not in MATERIALS:
+        raise MslearnInputError(
+            f"material.type: unknown material {kind!r}; expected one of {sorted(MATERIALS)}"
+        )
+    return MATERIALS[kind].model_validate({**data, "type": kind})

@@ -1,0 +1,90 @@
+"""Biaxial compression (plane strain): seed 000 Sec. 4.1, seed 002 Sec. 5.3.1.
+
+Rectangle width x height; confining pressure on left and right (constant or a
+time history, e.g. a Gaussian-process path); bottom platen fixed vertically,
+top platen moved down to ``axial_strain`` x height. Rough platens also fix the
+horizontal displacement; smooth platens pin the bottom-left corner only.
+Specimens start consolidated: initial stress -p0 I with p0 = confining pressure.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mslearn.fem.discretisation import Discretisation
+from mslearn.fem.loading import (
+    CONSTANT,
+    BoundaryConditions,
+    Dirichlet,
+    Pressure,
+    TimeFunction,
+)
+from mslearn.fem.meshes import load_mesh, rectangle
+from mslearn.problems.base import CurveSpec, Problem
+from mslearn.units import LengthValue, PressureValue
+
+
+class BiaxialConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["biaxial"] = "biaxial"
+    width: LengthValue = Field(0.5, gt=0, description="specimen width [m]")
+    height: LengthValue = Field(1.0, gt=0, description="specimen height [m]")
+    nx: int = Field(8, gt=0, description="elements across the width")
+    ny: int = Field(16, gt=0, description="elements along the height")
+    element: str = Field("Q8", description="Q4, Q8, Q8R, T3 or T6")
+    confining_pressure: PressureValue = Field(100e3, gt=0, description="p0 [Pa]")
+    confining_history: tuple[tuple[float, float], ...] | None = Field(
+        None, description="(t, p/p0) pairs; constant if omitted"
+    )
+    axial_strain: float = Field(0.1, gt=0, lt=1, description="final axial strain (shortening)")
+    platens: Literal["rough", "smooth"] = "rough"
+    mesh_file: str | None = Field(None, description="optional mesh with left/right/bottom/top")
+
+    def build(self) -> Problem:
+        from mslearn.fem.elements import element_type
+
+        et = element_type(self.element)
+        if self.mesh_file:
+            mesh = load_mesh(self.mesh_file)
+        else:
+            mesh = rectangle(self.width, self.height, self.nx, self.ny, et.family)
+        disc = Discretisation(mesh, et)
+        for name in ("left", "right", "bottom", "top"):
+            disc.check_boundary(name)
+        tf = CONSTANT
+        if self.confining_history:
+            t, v = zip(*self.confining_history, strict=True)
+            tf = TimeFunction("table", tuple(t), tuple(v))
+        dirichlet = [
+            Dirichlet(1, 0.0, boundary="bottom"),
+            Dirichlet(1, -self.axial_strain * self.height, boundary="top"),
+        ]
+        if self.platens == "rough":
+            dirichlet += [Dirichlet(0, 0.0, boundary="bottom"), Dirichlet(0, 0.0, boundary="top")]
+        else:
+            x0, y0 = mesh.p.min(axis=1)
+            dirichlet.append(Dirichlet(0, 0.0, point=(float(x0), float(y0))))
+        loads = [
+            Pressure("left", self.confining_pressure, tf),
+            Pressure("right", self.confining_pressure, tf),
+        ]
+        bcs = BoundaryConditions(dirichlet, loads, observed=["top", "bottom", "left", "right"])
+        curve = CurveSpec(
+            "top",
+            1,
+            "top force [kN/m] (compression +)",
+            "axial strain [-]",
+            load_scale=1e3,
+            disp_scale=self.height,
+        )
+        return Problem(
+            "biaxial",
+            disc,
+            bcs,
+            self.confining_pressure,
+            curve,
+            f"biaxial {self.width} x {self.height} m, {disc.n_el} {et.name} elements, "
+            f"{self.platens} platens, p0 = {self.confining_pressure / 1e3:g} kPa",
+        )

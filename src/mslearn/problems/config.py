@@ -1,0 +1,112 @@
+"""Run configuration (TOML): ``[problem]``, ``[material]``, ``[solver]``, ``[output]``.
+
+Every field is validated; :func:`format_validation_error` turns pydantic
+errors into one line naming the field, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mslearn.errors import MslearnInputError
+from mslearn.fem.static import NewtonOptions
+from mslearn.materials.config import MaterialConfig, material_config
+from mslearn.problems import PROBLEMS
+from mslearn.problems.biaxial import BiaxialConfig
+from mslearn.problems.strip_footing import StripFootingConfig
+
+
+class SolverConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    n_steps: int = Field(100, gt=0)
+    max_iterations: int = Field(30, gt=0)
+    tol_displacement: float = Field(1e-6, gt=0, description="Algorithm 1 e_u tolerance")
+    tol_residual: float = Field(1e-6, gt=0)
+    max_cuts: int = Field(6, ge=0)
+
+    def options(self) -> NewtonOptions:
+        return NewtonOptions(**self.model_dump())
+
+
+class OutputConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    xdmf: bool = True
+    plots: bool = True
+    plot_steps: int = Field(4, ge=1, description="deformed-mesh snapshots to plot")
+    deformation_scale: float | None = Field(None, gt=0, description="None: automatic")
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    problem: BiaxialConfig | StripFootingConfig = Field(default_factory=BiaxialConfig)
+    material: Any = Field(default_factory=dict, validate_default=True)
+    solver: SolverConfig = Field(default_factory=SolverConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("problem", mode="before")
+    @classmethod
+    def _problem_type(cls, v):
+        if isinstance(v, dict):
+            kind = v.get("type", "biaxial")
+            if kind not in PROBLEMS:
+                raise MslearnInputError(
+                    f"problem.type: unknown problem {kind!r}; expected one of {sorted(PROBLEMS)}"
+                )
+            return PROBLEMS[kind].model_validate(v)
+        return v
+
+    @field_validator("material", mode="before")
+    @classmethod
+    def _material(cls, v) -> MaterialConfig:
+        try:
+            return material_config(v or {})
+        except ValidationError as err:
+            raise ValueError(
+                format_validation_error(err, "material.").removeprefix("invalid config: ")
+            ) from None
+
+
+def format_validation_error(err: ValidationError, prefix: str = "") -> str:
+    """One line per problem: 'field: got VALUE; MESSAGE'."""
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("function-"))
+        loc = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "config"
+        value = e.get("input")
+        shown = "(missing)" if e["type"] == "missing" else repr(value)
+        if isinstance(value, dict):
+            shown = "{...}"
+        msg = e["msg"]
+        if e["type"] == "value_error":
+            inner = str(e.get("ctx", {}).get("error", msg))
+            if inner.startswith(loc.split(".")[0] + "."):  # already names field and value
+                parts.append(inner)
+                continue
+            msg = inner
+        parts.append(f"{loc}: got {shown}; {msg}")
+    return "invalid config: " + "; ".join(parts)
+
+
+def validate_config(data: dict[str, Any]) -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as err:
+        raise MslearnInputError(format_validation_error(err)) from None
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Read and validate a TOML run config; None gives the built-in defaults."""
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise MslearnInputError(f"config file {str(path)!r} does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise MslearnInputError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    return validate_config(data)

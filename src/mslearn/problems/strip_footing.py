@@ -1,0 +1,83 @@
+"""Rigid strip footing (plane strain, half domain): seed 003 Sec. 3.1.
+
+Domain [0, half_width] x [-depth, 0] on a gmsh mesh; a rigid footing of
+half-width b on [0, b] at the surface pushed down by prescribed displacement
+(rough: horizontal displacement also fixed); surcharge pressure on the rest
+of the surface; rollers on the symmetry line and the far side; bottom fixed.
+Materials start at p0 = surcharge (consolidated, weightless soil).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mslearn.fem.discretisation import Discretisation
+from mslearn.fem.elements import element_type
+from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
+from mslearn.fem.meshes import load_mesh, strip_footing_mesh
+from mslearn.problems.base import CurveSpec, Problem
+from mslearn.units import LengthValue, PressureValue
+
+
+class StripFootingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["strip_footing"] = "strip_footing"
+    half_width: LengthValue = Field(4.0, gt=0, description="domain half width [m]")
+    depth: LengthValue = Field(2.0, gt=0, description="domain depth [m]")
+    footing_half_width: LengthValue = Field(0.3, gt=0, description="footing half width b [m]")
+    settlement: LengthValue = Field(0.15, gt=0, description="final footing settlement [m]")
+    surcharge: PressureValue = Field(100e3, ge=0, description="surface pressure p0 [Pa]")
+    element: str = Field("T6", description="T3, T6 (or Q4/Q8/Q8R on a recombined mesh)")
+    h_edge: LengthValue = Field(0.05, gt=0, description="element size at the footing edge [m]")
+    h_far: LengthValue = Field(0.4, gt=0, description="element size far away [m]")
+    footing: Literal["rough", "smooth"] = "rough"
+    mesh_file: str | None = Field(
+        None, description="optional mesh with left/right/bottom/footing/surface boundaries"
+    )
+
+    def build(self) -> Problem:
+        et = element_type(self.element)
+        if self.mesh_file:
+            mesh = load_mesh(self.mesh_file)
+        else:
+            mesh = strip_footing_mesh(
+                self.half_width,
+                self.footing_half_width,
+                self.depth,
+                self.h_far,
+                self.h_edge,
+                quads=et.family == "quad",
+            )
+        disc = Discretisation(mesh, et)
+        for name in ("left", "right", "bottom", "footing", "surface"):
+            disc.check_boundary(name)
+        dirichlet = [
+            Dirichlet(0, 0.0, boundary="left"),
+            Dirichlet(0, 0.0, boundary="right"),
+            Dirichlet(0, 0.0, boundary="bottom"),
+            Dirichlet(1, 0.0, boundary="bottom"),
+            Dirichlet(1, -self.settlement, boundary="footing"),
+        ]
+        if self.footing == "rough":
+            dirichlet.append(Dirichlet(0, 0.0, boundary="footing"))
+        loads = [Pressure("surface", self.surcharge)] if self.surcharge > 0 else []
+        bcs = BoundaryConditions(dirichlet, loads, observed=["footing", "surface", "bottom"])
+        curve = CurveSpec(
+            "footing",
+            1,
+            "footing pressure [kPa]",
+            "settlement / B [-]",
+            load_scale=1e3 * self.footing_half_width,
+            disp_scale=2 * self.footing_half_width,
+        )
+        return Problem(
+            "strip_footing",
+            disc,
+            bcs,
+            self.surcharge,
+            curve,
+            f"strip footing B = {2 * self.footing_half_width} m, {disc.n_el} {et.name} "
+            f"elements, surcharge {self.surcharge / 1e3:g} kPa",
+        )

@@ -1,0 +1,1 @@
+"""Workflows that tie problems, materials, solvers, outputs and reports together."""
