@@ -343,7 +343,6 @@ def advance_one(
     acc = np.zeros(12)
     iout = np.zeros(5)
     hn = np.empty((2, 2))
-    dt = prm[P_DT]
     skin = prm[P_SKIN]
     area_t = prm[P_THICK]
     rmax = 0.0

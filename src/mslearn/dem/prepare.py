@@ -48,7 +48,8 @@ class PackingOptions:
             raise MslearnInputError(f"n_particles = {self.n_particles}: expected >= 2")
         if not (self.r_min > 0 and self.r_max >= self.r_min):
             raise MslearnInputError(
-                f"radius range r_min = {self.r_min}, r_max = {self.r_max}: expected 0 < r_min <= r_max"
+                f"radius range r_min = {self.r_min}, r_max = {self.r_max}: "
+                "expected 0 < r_min <= r_max"
             )
         if not self.p0 > 0:
             raise MslearnInputError(f"p0 = {self.p0}: expected a positive pressure [Pa]")

@@ -1,0 +1,60 @@
+"""Verification cases against analytic references (also run by `mslearn verify`)."""
+
+import pytest
+
+from mslearn.dem import verification as V
+
+
+def _check(cases):
+    assert cases
+    for c in cases:
+        assert c["passed"], c
+
+
+def test_linear_collision_duration_and_restitution():
+    _check(V.case_linear_collision())
+
+
+def test_hertz_force_law_and_collision():
+    _check(V.case_hertz())
+
+
+def test_coulomb_sliding_reaches_limit_exactly():
+    _check(V.case_coulomb_sliding())
+
+
+def test_hexagonal_packing_stiffness_is_analytic():
+    _check(V.case_hex_stiffness())
+
+
+def test_preparation_reaches_p0_and_symmetric_stress(packing100):
+    assert packing100.converged
+    _check(V.case_preparation(packing100.state))
+
+
+def test_stiffness_major_symmetric_psd(packing100):
+    _check(V.case_stiffness_properties(packing100.state))
+
+
+def test_rigid_rotation_rotates_stress(packing100):
+    _check(V.case_objectivity(packing100.state, angle=0.3))
+
+
+def test_servo_holds_lateral_stress(packing100):
+    _check(V.case_mixed_servo(packing100.state))
+
+
+def test_energy_conservation_undamped_frictionless(packing100):
+    _check(V.case_energy(packing100.state, 10_000))
+
+
+@pytest.mark.slow
+def test_run_cases_full():
+    _check(V.run_cases(smoke=False))
+
+
+def test_run_cases_smoke_keys():
+    cases = V.run_cases(smoke=True)
+    for c in cases:
+        assert {"name", "value", "reference", "tolerance", "passed"} <= set(c)
+        assert c["passed"], c
