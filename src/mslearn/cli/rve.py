@@ -1,0 +1,234 @@
+"""`mslearn rve ...`: prepare DEM RVE packings and run element tests."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import typer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mslearn.errors import MslearnInputError
+
+app = typer.Typer(help="DEM RVE: packing preparation and element tests.", no_args_is_help=True)
+
+
+class RVEConfig(BaseModel):
+    """Packing and contact parameters (SI). Defaults: seed 000 Table 2 (YADE FEMxDEM)."""
+
+    model_config = ConfigDict(extra="forbid")
+    n_particles: int = Field(500, ge=2)
+    r_min: float = Field(0.003, gt=0)
+    r_max: float = Field(0.007, gt=0)
+    p0: float = Field(1.0e5, gt=0, description="consolidation mean stress [Pa]")
+    seed: int = 0
+    law: Literal["linear", "hertz"] = "linear"
+    young: float = Field(6.0e8, gt=0)
+    stiffness_ratio: float = Field(0.8, gt=0)
+    shear_modulus: float = Field(2.3e8, gt=0)
+    poisson: float = Field(0.3, gt=-1, lt=0.5)
+    friction: float = Field(0.5, ge=0)
+    density: float = Field(2650.0, gt=0)
+    thickness: float = Field(0.1, gt=0)
+    local_damping: float = Field(0.1, ge=0, lt=1)
+    compaction_friction: float = Field(0.0, ge=0)
+    unbalanced_tol: float = Field(1e-4, gt=0)
+
+
+class TestConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["drained", "constant_volume", "constant_p"] = "drained"
+    axial_strain: float = Field(0.15, gt=0, lt=0.6)
+    record_every: float = Field(1e-3, gt=0)
+    max_strain_per_step: float = Field(1e-5, gt=0)
+    unload_at: list[float] = Field(default_factory=list)
+    unload_by: float = Field(0.005, gt=0)
+    relax: bool = False
+
+
+class BiaxialConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rve: RVEConfig = Field(default_factory=RVEConfig)
+    test: TestConfig = Field(default_factory=TestConfig)
+
+
+def _validation_message(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        parts.append(f"{loc} = {e.get('input')!r}: {e['msg']}")
+    return "invalid config: " + "; ".join(parts)
+
+
+def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
+    raw: dict = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise MslearnInputError(f"config {path}: {exc}") from exc
+    try:
+        cfg = BiaxialConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise MslearnInputError(_validation_message(exc)) from exc
+    if smoke:
+        cfg.rve.n_particles = min(cfg.rve.n_particles, 100)
+        cfg.test.axial_strain = min(cfg.test.axial_strain, 0.03)
+        cfg.test.unload_at = [u for u in cfg.test.unload_at if u < cfg.test.axial_strain]
+    return cfg
+
+
+def _params(c: RVEConfig):
+    from mslearn.dem.params import ContactParams
+
+    return ContactParams(
+        law=c.law, young=c.young, stiffness_ratio=c.stiffness_ratio,
+        shear_modulus=c.shear_modulus, poisson=c.poisson, friction=c.friction,
+        density=c.density, thickness=c.thickness, local_damping=c.local_damping,
+    )  # fmt: skip
+
+
+def _prepare(c: RVEConfig):
+    from mslearn.dem.prepare import PackingOptions, prepare_packing
+
+    return prepare_packing(
+        PackingOptions(
+            n_particles=c.n_particles, r_min=c.r_min, r_max=c.r_max, p0=c.p0, seed=c.seed,
+            compaction_friction=c.compaction_friction, unbalanced_tol=c.unbalanced_tol,
+        ),
+        _params(c),
+    )  # fmt: skip
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _plots(rec: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mslearn.dem.elements import principal_compression
+
+    s1, s3 = principal_compression(rec["s11"], rec["s22"], rec["s12"])
+    ea = 100 * rec["axial_strain"]
+    ev = 100 * ((1 + rec["e11"]) * (1 + rec["e22"]) - 0.25 * rec["g12"] ** 2 - 1)
+    fig, ax = plt.subplots(2, 1, figsize=(6, 7), sharex=True)
+    ax[0].plot(ea, (s1 - s3) / 1e3)
+    ax[0].set_ylabel("deviatoric stress q = s1 - s3 [kPa] (compression +)")
+    ax[1].plot(ea, ev)
+    ax[1].set_ylabel("volumetric strain [%] (dilation +)")
+    ax[1].set_xlabel("axial strain [%] (compression +)")
+    fig.tight_layout()
+    fig.savefig(out / "stress_strain.png", dpi=120)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.plot(0.5 * (s1 + s3) / 1e3, 0.5 * (s1 - s3) / 1e3)
+    ax.set_xlabel("s = (s1 + s3) / 2 [kPa] (compression +)")
+    ax.set_ylabel("t = (s1 - s3) / 2 [kPa]")
+    fig.tight_layout()
+    fig.savefig(out / "stress_path.png", dpi=120)
+    plt.close(fig)
+    return ["stress_strain.png", "stress_path.png"]
+
+
+@app.command()
+def biaxial(
+    config: Path | None = typer.Argument(
+        None, help="TOML config ([rve], [test]); defaults built in"
+    ),
+    out: Path = typer.Option(Path("runs/rve_biaxial"), "--out", help="output folder"),
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    smoke: bool = typer.Option(False, "--smoke", help="tiny size (100 disks, 3 % strain)"),
+) -> None:
+    """Prepare a packing and run a biaxial element test; writes curves.csv,
+    plots, summary.json and the packing."""
+    from rich.progress import Progress
+
+    from mslearn.dem.elements import BiaxialOptions, biaxial_test
+
+    try:
+        cfg = load_config(config, smoke)
+        t = cfg.test
+        opts = BiaxialOptions(
+            kind=t.kind, axial_strain=t.axial_strain, record_every=t.record_every,
+            max_strain_per_step=t.max_strain_per_step, unload_at=tuple(t.unload_at),
+            unload_by=t.unload_by, relax=t.relax,
+        )  # fmt: skip
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(cfg.model_dump_json(indent=2))
+        prep = _prepare(cfg.rve)
+        prep.state.save(out / "packing.npz")
+        with Progress(transient=True, disable=json_out) as bar:
+            task = bar.add_task(f"{t.kind} biaxial", total=t.axial_strain)
+            res = biaxial_test(
+                prep.state, opts, progress=lambda ea: bar.update(task, completed=abs(ea))
+            )
+    except MslearnInputError as exc:
+        _fail(exc)
+        return
+    rec = res.records
+    with open(out / "curves.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        keys = list(rec)
+        w.writerow(keys)
+        for k in range(len(rec[keys[0]])):
+            w.writerow([f"{rec[c][k]:.10g}" for c in keys])
+    plots = _plots(rec, out)
+    summary = dict(
+        res.summary,
+        preparation_steps=prep.steps,
+        preparation_unbalanced=prep.unbalanced,
+        preparation_converged=prep.converged,
+        n_particles=cfg.rve.n_particles,
+        out=str(out),
+        files=["config.json", "packing.npz", "curves.csv", "summary.json", *plots],
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if json_out:
+        typer.echo(json.dumps(summary))
+    else:
+        typer.echo(
+            f"peak phi {summary['peak_friction_angle_deg']:.1f} deg, critical phi "
+            f"{summary['critical_friction_angle_deg']:.1f} deg, max dilatancy "
+            f"{summary['max_dilatancy_angle_deg']:.1f} deg, e0 "
+            f"{summary['initial_void_ratio']:.3f}; results in {out}"
+        )
+
+
+@app.command()
+def prepare(
+    config: Path | None = typer.Argument(None, help="TOML config ([rve] table used)"),
+    out: Path = typer.Option(Path("runs/rve_packing"), "--out", help="output folder"),
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    smoke: bool = typer.Option(False, "--smoke", help="100 disks"),
+) -> None:
+    """Prepare an isotropically consolidated packing and save it (packing.npz)."""
+    try:
+        cfg = load_config(config, smoke)
+        out.mkdir(parents=True, exist_ok=True)
+        prep = _prepare(cfg.rve)
+    except MslearnInputError as exc:
+        _fail(exc)
+        return
+    prep.state.save(out / "packing.npz")
+    h = prep.homogenised
+    summary = dict(
+        mean_stress_Pa=float(-h.mean_stress[0]),
+        void_ratio=float(h.void_ratio[0]),
+        coordination=float(h.coordination[0]),
+        unbalanced=prep.unbalanced,
+        converged=prep.converged,
+        steps=prep.steps,
+        stiffness_Pa=np.round(h.stiffness[0], 1).tolist(),
+        out=str(out / "packing.npz"),
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    typer.echo(json.dumps(summary) if json_out else f"packing saved to {out / 'packing.npz'}")
