@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import skfem as fe
+from pydantic import BeforeValidator
 
 from mslearn.errors import MslearnInputError
 
@@ -64,3 +66,13 @@ def check_mesh_matches(mesh: fe.Mesh, etype: ElementType) -> None:
         raise MslearnInputError(
             f"element type {etype.name} needs a {etype.family} mesh; got a {family} mesh"
         )
+
+
+def _validate_element_name(value: str) -> str:
+    if not isinstance(value, str) or value.upper() not in ELEMENT_TYPES:
+        raise ValueError(f"unknown element type; expected one of {sorted(ELEMENT_TYPES)}")
+    return value.upper()
+
+
+#: pydantic field type for element names in configs
+ElementName = Annotated[str, BeforeValidator(_validate_element_name)]

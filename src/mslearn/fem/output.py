@@ -65,12 +65,28 @@ def vertex_mesh(disc: Discretisation) -> tuple[np.ndarray, list]:
     return pts, [(ctype, disc.mesh.t.T.copy())]
 
 
+class _TimeSeriesWriter(meshio.xdmf.TimeSeriesWriter):
+    """meshio's writer puts the .h5 in the working directory; put it beside the .xdmf."""
+
+    def __enter__(self):
+        import h5py
+
+        self.h5_filename = str(self.filename.with_suffix(".h5"))
+        self.h5_file = h5py.File(self.h5_filename, "w")
+        return self
+
+    def flush(self) -> None:
+        """Write the XML so far and flush HDF5: a killed run keeps a readable series."""
+        meshio.xdmf.time_series.write_xml(self.filename, self.xdmf_file)
+        self.h5_file.flush()
+
+
 class XdmfSeries:
     """XDMF + HDF5 time series, one entry per converged step; close() finalises it."""
 
     def __init__(self, path: Path, disc: Discretisation) -> None:
         self.disc = disc
-        self._writer = meshio.xdmf.TimeSeriesWriter(str(path))
+        self._writer = _TimeSeriesWriter(str(path))
         self._writer.__enter__()
         pts, cells = vertex_mesh(disc)
         self._writer.write_points_cells(pts, cells)
@@ -83,6 +99,7 @@ class XdmfSeries:
             point_data={"displacement": np.column_stack([u, np.zeros(len(u))])},
             cell_data=cd,
         )
+        self._writer.flush()
 
     def close(self) -> None:
         self._writer.__exit__(None, None, None)

@@ -176,7 +176,8 @@ class DruckerPrager:
 
         a = G + K * eta * eta_b + xi * xi * H
         dgam = phi_tr / a
-        apex = plastic & (j_tr - G * dgam < 0.0)
+        # von Mises (eta = 0) never needs the apex: j_tr - G dgam = xi c >= 0 analytically
+        apex = plastic & (j_tr - G * dgam < 0.0) & (eta > 0.0) & (eta_b > 0.0)
         smooth = plastic & ~apex
 
         if smooth.any():
@@ -190,8 +191,6 @@ class DruckerPrager:
             eps_bar[i] += xi * dg
             d_m[i] = self._smooth_tangent(n_dir, dg, j_tr[i], a)
         if apex.any():
-            if eta_b <= 0 or eta <= 0:
-                raise FloatingPointError("apex return requested for a cone with eta = 0")
             i = apex
             alpha, beta = xi / eta_b, xi / eta
             den = K + alpha * beta * H

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mslearn.fem.discretisation import Discretisation
+from mslearn.fem.elements import ElementName
 from mslearn.fem.loading import (
     CONSTANT,
     BoundaryConditions,
@@ -33,7 +34,7 @@ class BiaxialConfig(BaseModel):
     height: LengthValue = Field(1.0, gt=0, description="specimen height [m]")
     nx: int = Field(8, gt=0, description="elements across the width")
     ny: int = Field(16, gt=0, description="elements along the height")
-    element: str = Field("Q8", description="Q4, Q8, Q8R, T3 or T6")
+    element: ElementName = Field("Q8", description="Q4, Q8, Q8R, T3 or T6")
     confining_pressure: PressureValue = Field(100e3, gt=0, description="p0 [Pa]")
     confining_history: tuple[tuple[float, float], ...] | None = Field(
         None, description="(t, p/p0) pairs; constant if omitted"

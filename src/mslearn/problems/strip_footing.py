@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mslearn.fem.discretisation import Discretisation
-from mslearn.fem.elements import element_type
+from mslearn.fem.elements import ElementName, element_type
 from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import load_mesh, strip_footing_mesh
 from mslearn.problems.base import CurveSpec, Problem
@@ -29,7 +29,7 @@ class StripFootingConfig(BaseModel):
     footing_half_width: LengthValue = Field(0.3, gt=0, description="footing half width b [m]")
     settlement: LengthValue = Field(0.15, gt=0, description="final footing settlement [m]")
     surcharge: PressureValue = Field(100e3, ge=0, description="surface pressure p0 [Pa]")
-    element: str = Field("T6", description="T3, T6 (or Q4/Q8/Q8R on a recombined mesh)")
+    element: ElementName = Field("T6", description="T3, T6 (or Q4/Q8/Q8R on a recombined mesh)")
     h_edge: LengthValue = Field(0.05, gt=0, description="element size at the footing edge [m]")
     h_far: LengthValue = Field(0.4, gt=0, description="element size far away [m]")
     footing: Literal["rough", "smooth"] = "rough"

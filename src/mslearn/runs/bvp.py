@@ -63,7 +63,10 @@ def curve_from_history(problem: Problem, history: list[dict]) -> tuple[np.ndarra
 
 
 def run_bvp(
-    config: RunConfig, out: Path, config_file: Path | None = None, progress: bool = True,
+    config: RunConfig,
+    out: Path,
+    config_file: Path | None = None,
+    progress: bool = True,
     material=None,
 ) -> dict:
     """Run ``config`` into folder ``out``; return the summary (also in summary.json).
@@ -82,8 +85,13 @@ def run_bvp(
         problem = config.problem.build()
         if material is None:
             material = config.material.build(problem.n_points, 2, problem.initial_pressure)
-        log.info("mslearn %s: %s; material %s; %d Gauss points", __version__,
-                 problem.description, type(material).__name__, problem.n_points)
+        log.info(
+            "mslearn %s: %s; material %s; %d Gauss points",
+            __version__,
+            problem.description,
+            type(material).__name__,
+            problem.n_points,
+        )
         opts = config.solver.options()
         solver = StaticSolver(problem.disc, material, problem.bcs, opts)
         csv = CsvHistory(out / "history.csv")
@@ -100,7 +108,8 @@ def run_bvp(
                 result = solver.run(
                     observers,
                     progress=lambda k, n, s: update(
-                        k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"),
+                        k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"
+                    ),
                 )
                 total_it = result.total_iterations
             except SolverFailure as exc:
@@ -165,22 +174,35 @@ def _plots(out: Path, problem: Problem, history, snaps: SnapshotKeeper, scale) -
     u_last = disc.nodal_displacement(last.u)
     scale = scale or auto_scale(pts, u_last)
     disp, load = curve_from_history(problem, history)
-    plot_curves(out / "load_displacement.png", [(problem.name, disp, load)],
-                problem.curve.disp_label, problem.curve.load_label, problem.description)
+    plot_curves(
+        out / "load_displacement.png",
+        [(problem.name, disp, load)],
+        problem.curve.disp_label,
+        problem.curve.load_label,
+        problem.description,
+    )
     plot_fields(
-        out / "fields_final.png", pts, cells, u_last,
+        out / "fields_final.png",
+        pts,
+        cells,
+        u_last,
         [
             ("|u| [m]", np.linalg.norm(u_last, axis=1), "viridis"),
             ("deviatoric strain [-]", disc.cell_average(deviatoric_strain(last.strain)), "magma"),
-            ("stress norm [kPa]", disc.cell_average(stress_norm(last.response.stress)) / 1e3,
-             "cividis"),
+            (
+                "stress norm [kPa]",
+                disc.cell_average(stress_norm(last.response.stress)) / 1e3,
+                "cividis",
+            ),
         ],
-        f"{problem.name}, step {last.step}", scale,
+        f"{problem.name}, step {last.step}",
+        scale,
     )
     shots = [
         (f"step {k}", disc.nodal_displacement(u), disc.cell_average(deviatoric_strain(e)))
         for k, (u, e, _s) in sorted(snaps.snaps.items())
     ]
     if shots:
-        plot_snapshots(out / "deviatoric_strain_steps.png", pts, cells, shots,
-                       "deviatoric strain [-]", scale)
+        plot_snapshots(
+            out / "deviatoric_strain_steps.png", pts, cells, shots, "deviatoric strain [-]", scale
+        )

@@ -24,9 +24,14 @@ def step_progress(description: str, total: int, enabled: bool = True):
         yield lambda k, info="": None
         return
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=STDERR, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=STDERR,
+        transient=False,
     ) as prog:
         task = prog.add_task(description, total=total, info="")
 

@@ -1,0 +1,3 @@
+from mslearn.cli.main import main
+
+main()

@@ -1,0 +1,144 @@
+"""`mslearn` entry point: run, verify, demo and the sub-command groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mslearn import __version__
+from mslearn.cli.common import (
+    DebugOption,
+    JsonOption,
+    OutOption,
+    SmokeOption,
+    default_out,
+    handle_errors,
+    print_json,
+)
+
+app = typer.Typer(
+    name="mslearn",
+    help="Learning-based multiscale modelling of granular materials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mslearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Learning-based multiscale modelling of granular materials."""
+
+
+SMOKE_OVERRIDES = {
+    "biaxial": {"nx": 2, "ny": 4, "element": "Q4"},
+    "strip_footing": {"h_edge": 0.2, "h_far": 1.0, "element": "T3"},
+}
+
+
+@app.command()
+@handle_errors
+def run(
+    config: Path = typer.Argument(None, help="TOML config; built-in defaults if omitted."),
+    out: Path = OutOption,
+    json_: bool = JsonOption,
+    smoke: bool = SmokeOption,
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    debug: bool = DebugOption,
+) -> None:
+    """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
+    from mslearn.problems.config import load_config, validate_config
+    from mslearn.runs.bvp import run_bvp
+
+    cfg = load_config(config)
+    if smoke:
+        data = cfg.model_dump()
+        data["problem"].update(SMOKE_OVERRIDES[cfg.problem.type])
+        data["solver"]["n_steps"] = min(cfg.solver.n_steps, 10)
+        cfg = validate_config(data)
+    out = default_out(out, cfg.problem.type)
+    summary = run_bvp(cfg, out, config_file=config, progress=not quiet)
+    summary["out"] = str(out)
+    if json_:
+        print_json(summary)
+    else:
+        typer.echo(
+            f"{summary['description']}: {summary['steps']} steps, {summary['iterations']} "
+            f"iterations, {summary['wall_time_s']:.2f} s; outputs in {out}"
+        )
+
+
+@app.command()
+@handle_errors
+def verify(
+    json_: bool = JsonOption,
+    smoke: bool = SmokeOption,
+    only: str = typer.Option("", help="Run only cases whose name contains this text."),
+    debug: bool = DebugOption,
+) -> None:
+    """Run the verification cases against analytic solutions."""
+    from mslearn.verification.registry import run_all
+
+    cases = run_all(smoke=smoke, only=only)
+    if json_:
+        print_json(cases)
+    else:
+        for c in cases:
+            mark = "PASS" if c["passed"] else "FAIL"
+            typer.echo(
+                f"{mark}  {c['name']:<28} value {c['value']:.6g}  reference {c['reference']:.6g}"
+                f"  tolerance {c['tolerance']:.3g}"
+            )
+    if not all(c["passed"] for c in cases):
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def demo(
+    out: Path = OutOption,
+    json_: bool = JsonOption,
+    quick: bool = typer.Option(False, "--quick", help="Smaller, faster version."),
+    debug: bool = DebugOption,
+) -> None:
+    """The main job on built-in defaults (today: a biaxial FEM run and the verification suite)."""
+    from mslearn.runs.demo import run_demo
+
+    out = default_out(out, "demo")
+    summary = run_demo(out, quick=quick)
+    if json_:
+        print_json(summary)
+    else:
+        typer.echo(f"demo finished in {summary['wall_time_s']:.1f} s; report in {out}/report.md")
+
+
+def _mount_optional() -> None:
+    """Sub-command groups of other packages, mounted when present."""
+    import importlib
+
+    for module, name in (("mslearn.cli.rve", "rve"), ("mslearn.cli.bench", "bench")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        app.add_typer(mod.app, name=name)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,34 @@
+"""All verification cases of the package (FEM here; DEM when its package provides them)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from mslearn.verification import cases as fem
+
+
+def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
+    out: list[tuple[str, Callable[[], fem.Case]]] = []
+    for el in ("Q4", "Q8", "T3", "T6"):
+        out.append((f"patch_test_{el}", lambda el=el: fem.patch_test(el)))
+    for el in ("Q4", "Q8", "T3", "T6"):
+        out.append((f"convergence_rate_{el}", lambda el=el: fem.convergence_rate(el)))
+    out.append(("lame_cylinder_T6", lambda: fem.lame_cylinder("T6", h=0.02 if smoke else 0.01)))
+    out.append(
+        ("prandtl_T6", lambda: fem.prandtl_bearing_capacity("T6", h_edge=0.02 if smoke else 0.01))
+    )
+    out.append(("dp_homogeneous_biaxial", fem.dp_homogeneous_biaxial))
+    return out
+
+
+def run_all(smoke: bool = False, only: str = "") -> list[dict]:
+    """Run every case whose name contains ``only``; a list of result dicts."""
+    results = [f().as_dict() for name, f in _fem_cases(smoke) if only in name]
+    try:
+        dem = importlib.import_module("mslearn.dem.verification")
+    except ModuleNotFoundError:
+        dem = None
+    if dem is not None and (not only or "dem" in only or not results):
+        results += [c for c in dem.run_cases(smoke=smoke) if only in c["name"] or "dem" in only]
+    return results
