@@ -109,7 +109,10 @@ def cell_from_strain(E, theta, h_ref, out):
 
 
 @njit(cache=True)
-def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass, acc):
+def contact_forces(
+    s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass, acc, full=True,
+    need_k=True,
+):  # fmt: skip
     """Contact forces of one RVE at (s, h).
 
     dh: change of h over the last step (affine relative displacement
@@ -119,6 +122,9 @@ def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npair
     [S11, S21*, S12*, S22 (sum f_a d_b, not divided), K11, K22, K33 (affine
     diagonal, not divided), elastic energy, sum |f|, n_contacts, max overlap /
     min radius, -]. *S[a, b] = sum f_a d_b stored as acc[2a+b].
+    ``full = False`` skips energy, |f| sums and the overlap ratio (they are
+    only needed at check steps); ``need_k = False`` skips K (servo only);
+    an overlap beyond the limit is always flagged (acc[10] > limit).
     """
     dt = prm[P_DT]
     law = int(prm[P_LAW])
@@ -127,6 +133,8 @@ def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npair
     mu = prm[P_MU]
     bn = prm[P_VISC_N]
     bt = prm[P_VISC_T]
+    visc = bn > 0 or bt > 0
+    maxov = prm[P_MAXOV]
     # spin of the cell over the step: skew part of dh h_prev^-1 (h_prev = h - dh)
     p00 = h[0, 0] - dh[0, 0]
     p01 = h[0, 1] - dh[0, 1]
@@ -145,8 +153,7 @@ def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npair
         F[i, 0] = 0.0
         F[i, 1] = 0.0
         T[i] = 0.0
-    for q in range(acc.shape[0]):
-        acc[q] = 0.0
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = 0.0
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
@@ -164,18 +171,17 @@ def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npair
             pflag[c] = 0
             continue
         dist = math.sqrt(d2)
-        nx = dx / dist
-        ny = dy / dist
-        tx = -ny
-        ty = nx
+        inv = 1.0 / dist
+        nx = dx * inv
+        ny = dy * inv
         ov = rs - dist
         li = ri - 0.5 * ov
         lj = rj - 0.5 * ov
-        # relative displacement of j w.r.t. i over the step
+        # relative displacement of j w.r.t. i over the step (t = (-ny, nx))
         ux = (v[j, 0] - v[i, 0]) * dt + dh[0, 0] * ds0 + dh[0, 1] * ds1
         uy = (v[j, 1] - v[i, 1]) * dt + dh[1, 0] * ds0 + dh[1, 1] * ds1
         dun = ux * nx + uy * ny
-        dut = ux * tx + uy * ty - ((om[i] * dt + wcell_dt) * li + (om[j] * dt + wcell_dt) * lj)
+        dut = uy * nx - ux * ny - ((om[i] * dt + wcell_dt) * li + (om[j] * dt + wcell_dt) * lj)
         rr = ri * rj / rs
         if law == LAW_LINEAR:
             kn = knc * rr
@@ -199,46 +205,60 @@ def contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npair
         pfs[c] = fs
         pfn[c] = fn
         pflag[c] = flag
-        if kt > 0:
-            en += 0.5 * fs * fs / kt
         fnt = fn
         fst = fs
-        if bn > 0 or bt > 0:
+        if visc:
             mstar = mass[i] * mass[j] / (mass[i] + mass[j])
             if bn > 0:
                 fnt -= 2.0 * bn * math.sqrt(mstar * kn_tan) * dun / dt
             if bt > 0 and flag == 1:
                 fst -= 2.0 * bt * math.sqrt(mstar * kt) * dut / dt
-        fx = fnt * nx + fst * tx
-        fy = fnt * ny + fst * ty
+        fx = fnt * nx - fst * ny
+        fy = fnt * ny + fst * nx
         F[j, 0] += fx
         F[j, 1] += fy
         F[i, 0] -= fx
         F[i, 1] -= fy
         T[i] -= li * fst
         T[j] -= lj * fst
-        acc[0] += fx * dx
-        acc[1] += fx * dy
-        acc[2] += fy * dx
-        acc[3] += fy * dy
-        n11 = nx * nx
-        n22 = ny * ny
-        n12 = nx * ny
-        acc[4] += (kn_tan * n11 * n11 + kt * n11 * n22) * d2
-        acc[5] += (kn_tan * n22 * n22 + kt * n11 * n22) * d2
-        g = 0.5 * (tx * ny + ty * nx)
-        acc[6] += (kn_tan * n12 * n12 + kt * g * g) * d2
-        acc[7] += en
-        acc[8] += math.sqrt(fnt * fnt + fst * fst)
-        acc[9] += 1.0
-        r_small = ri if ri < rj else rj
-        ovr = ov / r_small
-        if ovr > acc[10]:
-            acc[10] = ovr
+        a0 += fx * dx
+        a1 += fx * dy
+        a2 += fy * dx
+        a3 += fy * dy
+        a9 += 1.0
+        rsm = ri if ri < rj else rj
+        if ov > maxov * rsm:
+            a10 = max(a10, ov / rsm)
+        if need_k:
+            n11 = nx * nx
+            n22 = ny * ny
+            n12 = nx * ny
+            ktn = kt * n11 * n22
+            a4 += (kn_tan * n11 * n11 + ktn) * d2
+            a5 += (kn_tan * n22 * n22 + ktn) * d2
+            g = 0.5 * (n11 - n22)
+            a6 += (kn_tan * n12 * n12 + kt * g * g) * d2
+        if full:
+            if kt > 0:
+                en += 0.5 * fs * fs / kt
+            a7 += en
+            a8 += math.sqrt(fnt * fnt + fst * fst)
+            a10 = max(a10, ov / rsm)
+    acc[0] = a0
+    acc[1] = a1
+    acc[2] = a2
+    acc[3] = a3
+    acc[4] = a4
+    acc[5] = a5
+    acc[6] = a6
+    acc[7] = a7
+    acc[8] = a8
+    acc[9] = a9
+    acc[10] = a10
 
 
 @njit(cache=True)
-def integrate(s, v, om, theta, F, T, mass, inertia, disp, h_new, prm, out):
+def integrate(s, v, om, theta, F, T, mass, inertia, disp, h_new, prm, out, full=True):
     """Leapfrog update of one RVE with Cundall local damping.
 
     v(t + dt/2) = v(t - dt/2) + F_damped / m dt; s += h_new^-1 v dt.
@@ -260,7 +280,8 @@ def integrate(s, v, om, theta, F, T, mass, inertia, disp, h_new, prm, out):
         fx = F[i, 0]
         fy = F[i, 1]
         tq = T[i]
-        sumf += math.sqrt(fx * fx + fy * fy)
+        if full:
+            sumf += math.sqrt(fx * fx + fy * fy)
         vx0 = v[i, 0]
         vy0 = v[i, 1]
         w0 = om[i]
@@ -394,8 +415,10 @@ def advance_one(
                     h_build[a, b] = h[a, b]
             nbuild += 1
         # --- forces at (s, h)
+        in_load = it < n_load
+        full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
         contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass,
-                       acc)  # fmt: skip
+                       acc, full, servo)  # fmt: skip
         if acc[10] > prm[P_MAXOV]:
             status = -3
             break
@@ -404,7 +427,6 @@ def advance_one(
         sig[1] = -acc[3] / vol
         sig[2] = -0.5 * (acc[1] + acc[2]) / vol
         # --- control
-        in_load = it < n_load
         for k in range(3):
             if mode[k] == 0:
                 if in_load:
@@ -433,13 +455,14 @@ def advance_one(
             rot[0] = ctrl[C_ROT]
         cell_from_strain(E, rot[0], h_ref, hn)
         # --- integrate
-        integrate(s, v, om, theta, F, T, mass, inertia, disp, hn, prm, iout)
+        integrate(s, v, om, theta, F, T, mass, inertia, disp, hn, prm, iout, full)
         for a in range(2):
             for b in range(2):
                 dh[a, b] = hn[a, b] - h[a, b]
                 h[a, b] = hn[a, b]
         tstep[0] += 1.0
-        unb = (iout[1] / nP) / (acc[8] / acc[9]) if acc[9] > 0 else np.inf
+        if full:
+            unb = (iout[1] / nP) / (acc[8] / acc[9]) if acc[9] > 0 else np.inf
         if iout[4] != 0.0:
             status = -1
             break
