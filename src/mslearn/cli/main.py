@@ -110,13 +110,15 @@ def demo(
     out: Path = OutOption,
     json_: bool = JsonOption,
     quick: bool = typer.Option(False, "--quick", help="Smaller, faster version."),
+    smoke: bool = typer.Option(False, "--smoke", help="Same as --quick."),
     debug: bool = DebugOption,
 ) -> None:
-    """The main job on built-in defaults (today: a biaxial FEM run and the verification suite)."""
+    """The main job on built-in defaults: biaxial (4 meshes) and strip footing with a
+    reference elastoplastic material, the verification suite, and a report."""
     from mslearn.runs.demo import run_demo
 
     out = default_out(out, "demo")
-    summary = run_demo(out, quick=quick)
+    summary = run_demo(out, quick=quick or smoke)
     if json_:
         print_json(summary)
     else:
@@ -127,14 +129,21 @@ def _mount_optional() -> None:
     """Sub-command groups of other packages, mounted when present."""
     import importlib
 
+    from mslearn.cli.fem_bench import fem
+
+    groups = {}
     for module, name in (("mslearn.cli.rve", "rve"), ("mslearn.cli.bench", "bench")):
         try:
-            mod = importlib.import_module(module)
+            groups[name] = importlib.import_module(module).app
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
-            continue
-        app.add_typer(mod.app, name=name)
+    bench = groups.setdefault(
+        "bench", typer.Typer(help="Benchmarks (print figures).", no_args_is_help=True)
+    )
+    bench.command("fem")(fem)
+    for name, group in groups.items():
+        app.add_typer(group, name=name)
 
 
 _mount_optional()

@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 from mslearn.errors import SolverFailure
 from mslearn.fem.discretisation import Discretisation
+from mslearn.fem.linsolve import solve
 from mslearn.fem.loading import BoundaryConditions, ResolvedBCs
 from mslearn.materials.base import MaterialModel, MaterialResponse
 
@@ -131,7 +131,7 @@ class StaticSolver:
         t0 = _time.perf_counter()
         K = self.disc.stiffness(D, self.bcs.free_dofs)
         t1 = _time.perf_counter()
-        delta = spla.spsolve(K.tocsc(), rhs_f)
+        delta = solve(K, rhs_f)
         self.timings["assembly"] += t1 - t0
         self.timings["solve"] += _time.perf_counter() - t1
         return delta

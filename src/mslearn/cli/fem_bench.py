@@ -1,0 +1,67 @@
+"""`mslearn bench fem`: time per Newton iteration split into material, assembly, solve."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import typer
+
+from mslearn.cli.common import JsonOption, handle_errors, print_json
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+@handle_errors
+def fem(
+    json_: bool = JsonOption,
+    smoke: bool = typer.Option(False, "--smoke", help="Only the three smallest meshes."),
+    element: str = typer.Option("Q4", help="Element type."),
+    repeats: int = typer.Option(20, help="Timed repetitions per phase (median reported)."),
+    orderings: bool = typer.Option(
+        False, "--orderings", help="Also compare LU orderings side by side."
+    ),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Time one Newton iteration on Q4 biaxial meshes 2x4 ... 64x128 (medians, ms)."""
+    from mslearn.fem.benchmark import DEFAULT_MESHES, bench_fem, bench_orderings
+
+    meshes = DEFAULT_MESHES[:3] if smoke else DEFAULT_MESHES
+    rows = bench_fem(meshes, element, repeats)
+    order_rows = bench_orderings() if orderings else []
+    if json_:
+        print_json(
+            {
+                "machine": machine(),
+                "threads_env": os.environ.get("OMP_NUM_THREADS"),
+                "results": rows,
+                "orderings": order_rows,
+            }
+        )
+        return
+    for r in order_rows:
+        typer.echo(
+            f"LU {r['mesh']:>8} ({r['dofs']} dofs): COLAMD {r['colamd_ms']:.2f} ms, "
+            f"MMD(A^T+A) {r['mmd_at_plus_a_ms']:.2f} ms, x{r['speedup']:.2f}"
+        )
+    typer.echo(
+        f"{'mesh':>8} {'GPs':>6} {'dofs':>6} {'material':>9} {'assembly':>9} "
+        f"{'solve':>9} {'asm+solve':>10}  [ms per Newton iteration]"
+    )
+    for r in rows:
+        typer.echo(
+            f"{r['mesh']:>8} {r['gauss_points']:>6} {r['dofs']:>6} "
+            f"{r['material_ms']:9.3f} {r['assembly_ms']:9.3f} {r['solve_ms']:9.3f} "
+            f"{r['assembly_plus_solve_ms']:10.3f}"
+        )
