@@ -12,8 +12,11 @@ fi
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     echo "[mslearn] installing mslearn and its dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install -q --upgrade pip >&2
-    # torch is not a dependency yet; when it becomes one, install the pinned CPU wheel
-    # (torch==2.13.0) here first so that no dependency pulls a CUDA build.
+    # torch first, pinned, so that no dependency pulls a CUDA build. On this machine pip takes
+    # the local CPU wheel for torch==2.13.0. GPU users: set MSLEARN_TORCH_SPEC to the CUDA build
+    # of the same version, e.g. "torch==2.13.0 --index-url <PyTorch CUDA wheel index>".
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" -m pip install -q ${MSLEARN_TORCH_SPEC:-torch==2.13.0} >&2
     "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]" >&2
     echo "$want" > "$STAMP"
 fi
