@@ -28,6 +28,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from mslearn.dem.forces import N_WORK, contact_forces_split
 from mslearn.dem.neighbours import build_pairs
 from mslearn.dem.params import (
     LAW_LINEAR,
@@ -345,10 +346,10 @@ def _min_stretch_dev(h, hb):
 @njit(cache=True)
 def advance_one(
     s, v, om, theta, rad, mass, inertia, disp,
-    pi, pj, pn, pfs, pfn, pflag, npairs_arr, r,
+    pi, pj, pn, pfs, pfn, pflag, npairs_arr,
     h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
 ):  # fmt: skip
-    """Advance RVE ``r`` under the control row ``ctrl`` (see C_* indices).
+    """Advance one RVE (``npairs_arr`` its (1,) pair count) under the control row ``ctrl`` (see C_* indices).
 
     Phase 1: ``ctrl[C_NLOAD]`` steps ramping the strain-controlled components
     of ``E`` (and the rotation) linearly to their targets while servo
@@ -362,6 +363,7 @@ def advance_one(
     F = np.zeros((nP, 2))
     T = np.zeros(nP)
     acc = np.zeros(12)
+    work = np.empty((N_WORK, pi.shape[0]))
     iout = np.zeros(5)
     hn = np.empty((2, 2))
     skin = prm[P_SKIN]
@@ -386,7 +388,7 @@ def advance_one(
     unb = np.inf
     done_load = 0
     done_relax = 0
-    npairs = npairs_arr[r]
+    npairs = npairs_arr[0]
     dm2 = 0.0
     for i in range(nP):
         dm2 = max(dm2, disp[i, 0] ** 2 + disp[i, 1] ** 2)
@@ -405,7 +407,7 @@ def advance_one(
                 diag[D_NEEDCAP] = -k
                 break
             npairs = k
-            npairs_arr[r] = k
+            npairs_arr[0] = k
             for i in range(nP):
                 disp[i, 0] = 0.0
                 disp[i, 1] = 0.0
@@ -417,8 +419,8 @@ def advance_one(
         # --- forces at (s, h)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
-        contact_forces(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass,
-                       acc, full, servo)  # fmt: skip
+        contact_forces_split(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T,
+                             mass, acc, full, servo, work)  # fmt: skip
         if acc[10] > prm[P_MAXOV]:
             status = -3
             break
@@ -523,7 +525,7 @@ def advance_batch(
         cb = c_off[r + 1]
         advance_one(
             s[a:b], v[a:b], om[a:b], theta[a:b], rad[a:b], mass[a:b], inertia[a:b], disp[a:b],
-            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb], npairs, r,
+            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb], npairs[r : r + 1],
             h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1], tstep[r : r + 1], prm[r],
             ctrl[r], diag[r],
         )  # fmt: skip
