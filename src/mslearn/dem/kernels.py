@@ -349,7 +349,10 @@ def advance_one(
     pi, pj, pn, pfs, pfn, pflag, npairs_arr,
     h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
 ):  # fmt: skip
-    """Advance one RVE (``npairs_arr`` its (1,) pair count) under the control row ``ctrl`` (see C_* indices).
+    """Advance one RVE under the control row ``ctrl`` (see C_* indices).
+
+    ``npairs_arr`` is the RVE's (1,) pair count (a slice, not an index into
+    the batch array: an indexed write inside the step loop cost 50 %).
 
     Phase 1: ``ctrl[C_NLOAD]`` steps ramping the strain-controlled components
     of ``E`` (and the rotation) linearly to their targets while servo
@@ -525,7 +528,7 @@ def advance_batch(
         cb = c_off[r + 1]
         advance_one(
             s[a:b], v[a:b], om[a:b], theta[a:b], rad[a:b], mass[a:b], inertia[a:b], disp[a:b],
-            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb], npairs[r : r + 1],
-            h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1], tstep[r : r + 1], prm[r],
+            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb],
+            npairs[r : r + 1], h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1], tstep[r : r + 1], prm[r],
             ctrl[r], diag[r],
         )  # fmt: skip
