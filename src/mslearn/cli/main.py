@@ -55,12 +55,28 @@ def run(
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    checkpoint_every: int = typer.Option(
+        0, "--checkpoint-every", help="Atomic checkpoint every N steps (0: none)."
+    ),
+    resume: Path = typer.Option(
+        None, "--resume", help="Continue the stopped run in this folder from its checkpoint."
+    ),
     debug: bool = DebugOption,
 ) -> None:
     """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
     from mslearn.problems.config import load_config, validate_config
     from mslearn.runs.bvp import run_bvp
 
+    if resume is not None:
+        summary = run_bvp(
+            None, resume, progress=not quiet, checkpoint_every=checkpoint_every, resume=True
+        )
+        summary["out"] = str(resume)
+        if json_:
+            print_json(summary)
+        else:
+            typer.echo(f"resumed run finished: {summary['steps']} steps; outputs in {resume}")
+        return
     cfg = load_config(config)
     if smoke:
         data = cfg.model_dump()
@@ -68,7 +84,9 @@ def run(
         data["solver"]["n_steps"] = min(cfg.solver.n_steps, 10)
         cfg = validate_config(data)
     out = default_out(out, cfg.problem.type)
-    summary = run_bvp(cfg, out, config_file=config, progress=not quiet)
+    summary = run_bvp(
+        cfg, out, config_file=config, progress=not quiet, checkpoint_every=checkpoint_every
+    )
     summary["out"] = str(out)
     if json_:
         print_json(summary)
@@ -132,7 +150,11 @@ def _mount_optional() -> None:
     from mslearn.cli.fem_bench import fem
 
     groups = {}
-    for module, name in (("mslearn.cli.rve", "rve"), ("mslearn.cli.bench", "bench")):
+    for module, name in (
+        ("mslearn.cli.rve", "rve"),
+        ("mslearn.cli.bench", "bench"),
+        ("mslearn.cli.data", "data"),
+    ):
         try:
             groups[name] = importlib.import_module(module).app
         except ModuleNotFoundError as exc:

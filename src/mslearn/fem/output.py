@@ -3,12 +3,14 @@
 The XDMF file holds the vertex mesh (midside nodes of Q8/T6 are dropped),
 point data ``displacement`` and cell data (Gauss-point fields averaged per
 element): ``strain``, ``stress``, ``volumetric_strain``, ``deviatoric_strain``,
-``stress_norm`` and every material extra.
+``stress_norm`` and every material extra. The XML index is rewritten every
+few seconds and on :meth:`XdmfSeries.flush` (checkpoints) and close.
 """
 
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import meshio
@@ -20,12 +22,30 @@ from mslearn.fem.static import StepState, _summary
 
 
 class CsvHistory:
-    """Appends one row per converged step to ``path`` (flushed every step)."""
+    """Appends one row per converged step to ``path`` (flushed every step).
 
-    def __init__(self, path: Path) -> None:
+    ``keep_steps=k`` reopens an existing file keeping the rows of steps <= k
+    (resume from a checkpoint).
+    """
+
+    def __init__(self, path: Path, keep_steps: int | None = None) -> None:
         self.path = Path(path)
         self._fh = None
         self._writer = None
+        if keep_steps is not None and self.path.is_file():
+            with open(self.path, newline="") as fh:
+                rows = [r for r in csv.DictReader(fh) if int(r["step"]) <= keep_steps]
+            if rows:
+                self._fh = open(self.path, "w", newline="")  # noqa: SIM115
+                self._writer = csv.DictWriter(self._fh, fieldnames=list(rows[0]))
+                self._writer.writeheader()
+                self._writer.writerows(rows)
+                self._fh.flush()
+
+    def rows(self) -> list[dict]:
+        """All rows written so far, as floats."""
+        with open(self.path, newline="") as fh:
+            return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(fh)]
 
     def __call__(self, state: StepState) -> None:
         row = _summary(state)
@@ -82,14 +102,37 @@ class _TimeSeriesWriter(meshio.xdmf.TimeSeriesWriter):
 
 
 class XdmfSeries:
-    """XDMF + HDF5 time series, one entry per converged step; close() finalises it."""
+    """XDMF + HDF5 time series, one entry per converged step; close() finalises it.
 
-    def __init__(self, path: Path, disc: Discretisation) -> None:
+    ``keep_steps=k`` rewrites an existing series keeping its first k + 1
+    entries (steps 0..k) and continues after them (resume from a checkpoint).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        disc: Discretisation,
+        keep_steps: int | None = None,
+        flush_seconds: float = 5.0,
+    ) -> None:
         self.disc = disc
+        self.flush_seconds = flush_seconds
+        self._last_flush = time.monotonic()
+        path = Path(path)
+        replay = []
+        if keep_steps is not None and path.is_file():
+            with meshio.xdmf.TimeSeriesReader(str(path)) as reader:
+                reader.read_points_cells()
+                n = min(reader.num_steps, keep_steps + 1)
+                replay = [reader.read_data(k) for k in range(n)]
         self._writer = _TimeSeriesWriter(str(path))
         self._writer.__enter__()
         pts, cells = vertex_mesh(disc)
         self._writer.write_points_cells(pts, cells)
+        for t, pd, cd in replay:
+            self._writer.write_data(t, point_data=pd, cell_data=cd)
+        if replay:
+            self._writer.flush()
 
     def __call__(self, state: StepState) -> None:
         u = self.disc.nodal_displacement(state.u)
@@ -99,7 +142,13 @@ class XdmfSeries:
             point_data={"displacement": np.column_stack([u, np.zeros(len(u))])},
             cell_data=cd,
         )
+        if time.monotonic() - self._last_flush > self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make the series on disk readable up to the last step written."""
         self._writer.flush()
+        self._last_flush = time.monotonic()
 
     def close(self) -> None:
         self._writer.__exit__(None, None, None)

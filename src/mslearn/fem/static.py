@@ -106,6 +106,7 @@ class StaticSolver:
         self._observed = {n: (disc.boundary_dofs(n, 0), disc.boundary_dofs(n, 1)) for n in names}
         self.u = np.zeros(disc.n_dof)
         self.time = 0.0
+        self.step = 0  # last converged (output) step
         self.timings = {"material": 0.0, "assembly": 0.0, "solve": 0.0}
 
     # ---------------------------------------------------------------- helpers
@@ -179,21 +180,58 @@ class StaticSolver:
         res = float(np.linalg.norm((fext - fint)[self.bcs.free_dofs]) / ref)
         return StepState(0, 0.0, self.u.copy(), strain, resp, 0, 0, res, forces, disp, {})
 
-    def run(self, observers: Sequence[Observer] = (), progress=None) -> StaticResult:
-        """Run all load steps; observers get every converged step (step 0 first).
+    # ---------------------------------------------------------------- checkpoints
+    def checkpoint_state(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue exactly from the last converged step.
 
-        ``progress(step, n_steps, state)`` is called after each step if given.
-        On failure after ``max_cuts`` cuts a :class:`SolverFailure` is raised
-        after the observers have seen every converged step.
+        Keys: "u", "time", "step", "committed_stiffness", "committed_fint" and
+        "material/<name>" for each entry of the material's state_dict().
+        """
+        D, fint = self._committed
+        out = {
+            "u": self.u.copy(),
+            "time": np.array(self.time),
+            "step": np.array(self.step),
+            "committed_stiffness": D.copy(),
+            "committed_fint": fint.copy(),
+        }
+        for key, value in self.material.state_dict().items():
+            out[f"material/{key}"] = np.asarray(value)
+        return out
+
+    def restore_state(self, state: dict[str, np.ndarray]) -> None:
+        """Inverse of :meth:`checkpoint_state`."""
+        self.u = np.array(state["u"], float)
+        self.time = float(state["time"])
+        self.step = int(state["step"])
+        self._committed = (
+            np.array(state["committed_stiffness"]),
+            np.array(state["committed_fint"]),
+        )
+        self.material.load_state_dict(
+            {k.split("/", 1)[1]: np.array(v) for k, v in state.items() if k.startswith("material/")}
+        )
+
+    def run(self, observers: Sequence[Observer] = (), progress=None) -> StaticResult:
+        """Run the load steps after ``self.step``; observers get every converged step.
+
+        A fresh solver starts with step 0 (the initial state); a restored one
+        (:meth:`restore_state`) continues after its step. ``progress(step,
+        n_steps, state)`` is called after each step if given. On failure after
+        ``max_cuts`` cuts a :class:`SolverFailure` is raised after the
+        observers have seen every converged step.
         """
         opt = self.options
-        state = self.initial_state()
-        history = [_summary(state)]
-        for ob in observers:
-            ob(state)
-        targets = np.linspace(0.0, 1.0, opt.n_steps + 1)[1:]
+        history, state = [], None
+        if self.step == 0:
+            state = self.initial_state()
+            history.append(_summary(state))
+            for ob in observers:
+                ob(state)
+        targets = np.linspace(0.0, 1.0, opt.n_steps + 1)
         total_it = 0
-        for k, t_target in enumerate(targets, start=1):
+        for k in range(self.step + 1, opt.n_steps + 1):
+            t_target = targets[k]
             dt = t_target - self.time
             cuts, it_step = 0, 0
             t_step0 = dict(self.timings)
@@ -216,6 +254,7 @@ class StaticSolver:
                     raise SolverFailure(msg)
                 dt *= 0.5
             total_it += it_step
+            self.step = k
             forces, disp = self._boundary_summary(self.u, fint, fext)
             timings = {key: self.timings[key] - t_step0[key] for key in self.timings}
             state = StepState(

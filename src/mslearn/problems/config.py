@@ -37,6 +37,7 @@ class OutputConfig(BaseModel):
     xdmf: bool = True
     plots: bool = True
     plot_steps: int = Field(4, ge=1, description="deformed-mesh snapshots to plot")
+    dataset: bool = Field(False, description="record every material evaluation (Zarr)")
     deformation_scale: float | None = Field(None, gt=0, description="None: automatic")
 
 

@@ -32,7 +32,11 @@ log = logging.getLogger("mslearn.run")
 
 
 class SnapshotKeeper:
-    """Keeps (step, u, strain, stress) for evenly spaced steps to plot later."""
+    """Keeps (step, u, strain, stress) for evenly spaced steps to plot later.
+
+    After a resume only the steps run since are kept (earlier snapshots are in
+    the XDMF series).
+    """
 
     def __init__(self, n_steps: int, n_snapshots: int) -> None:
         self.wanted = set(np.linspace(0, n_steps, n_snapshots + 1).round().astype(int)[1:])
@@ -45,8 +49,8 @@ class SnapshotKeeper:
             self.snaps[state.step] = (state.u, state.strain, state.response.stress)
 
 
-def _file_logger(path: Path) -> logging.Handler:
-    h = logging.FileHandler(path, mode="w")
+def _file_logger(path: Path, append: bool = False) -> logging.Handler:
+    h = logging.FileHandler(path, mode="a" if append else "w")
     h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logging.getLogger("mslearn").addHandler(h)
     logging.getLogger("mslearn").setLevel(logging.INFO)
@@ -68,62 +72,114 @@ def run_bvp(
     config_file: Path | None = None,
     progress: bool = True,
     material=None,
+    checkpoint_every: int = 0,
+    resume: bool = False,
+    run_id: int = 0,
 ) -> dict:
     """Run ``config`` into folder ``out``; return the summary (also in summary.json).
 
-    ``material`` overrides the configured one (any MaterialModel). Raises
-    SolverFailure after writing every output up to the last converged step.
+    ``material`` overrides the configured one (any MaterialModel).
+    ``checkpoint_every`` N > 0 writes an atomic checkpoint every N steps;
+    ``resume`` continues from ``out``'s checkpoint (its config.json is used)
+    and gives the same results as an uninterrupted run. Raises SolverFailure
+    after writing every output up to the last converged step.
     """
+    from mslearn.runs.checkpoint import CheckpointEvery, load_checkpoint
+
     out = Path(out)
+    ckpt = None
+    if resume:
+        ckpt, meta = load_checkpoint(out)
+        config = RunConfig.model_validate(json.loads((out / "config.json").read_text()))
+        checkpoint_every = checkpoint_every or int(meta.get("checkpoint_every", 0))
     out.mkdir(parents=True, exist_ok=True)
-    handler = _file_logger(out / "run.log")
+    handler = _file_logger(out / "run.log", append=resume)
     try:
-        if config_file is not None:
+        if config_file is not None and not resume:
             shutil.copy(config_file, out / Path(config_file).name)
-        (out / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+        if not resume:
+            (out / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
         t_start = time.perf_counter()
         problem = config.problem.build()
         if material is None:
             material = config.material.build(problem.n_points, 2, problem.initial_pressure)
+        material_name = type(material).__name__
+        if config.output.dataset:
+            from mslearn.data import PointDatasetWriter, RecordingMaterial
+
+            writer = PointDatasetWriter(
+                out / "dataset.zarr",
+                material.n_voigt,
+                mode="a" if resume else "w",
+                attrs={
+                    "config": config.model_dump(mode="json"),
+                    "problem": problem.name,
+                    "material": material_name,
+                },
+            )
+            material = RecordingMaterial(
+                material, writer, problem.disc.gauss_xy, problem.disc.n_quad, run_id
+            )
         log.info(
-            "mslearn %s: %s; material %s; %d Gauss points",
+            "mslearn %s: %s; material %s; %d Gauss points%s",
             __version__,
             problem.description,
-            type(material).__name__,
+            material_name,
             problem.n_points,
+            " (resumed)" if resume else "",
         )
         opts = config.solver.options()
         solver = StaticSolver(problem.disc, material, problem.bcs, opts)
-        csv = CsvHistory(out / "history.csv")
+        keep = None
+        if ckpt is not None:
+            solver.restore_state(ckpt)
+            keep = solver.step
+            log.info("resuming after step %d", keep)
+        csv = CsvHistory(out / "history.csv", keep_steps=keep)
+        history: list[dict] = csv.rows() if keep is not None else []
         snaps = SnapshotKeeper(opts.n_steps, config.output.plot_steps)
-        observers = [csv, snaps]
-        xdmf = XdmfSeries(out / "fields.xdmf", problem.disc) if config.output.xdmf else None
-        if xdmf is not None:
+        observers = [csv, snaps, lambda s: history.append(_row(s))]
+        xdmf = None
+        if config.output.xdmf:
+            xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)
             observers.append(xdmf)
-        history: list[dict] = []
-        observers.append(lambda s: history.append(_row(s)))
+        if checkpoint_every > 0:
+            observers.append(
+                CheckpointEvery(
+                    solver,
+                    out,
+                    checkpoint_every,
+                    {"checkpoint_every": checkpoint_every},
+                    flush=[xdmf] if xdmf is not None else [],
+                )
+            )
         failure = None
         with step_progress(problem.name, opts.n_steps, progress) as update:
+            update(solver.step)
             try:
-                result = solver.run(
+                solver.run(
                     observers,
                     progress=lambda k, n, s: update(
                         k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"
                     ),
                 )
-                total_it = result.total_iterations
             except SolverFailure as exc:
                 failure = str(exc)
                 log.error(failure)
-                total_it = sum(h["iterations"] for h in history)
             finally:
                 csv.close()
                 if xdmf is not None:
                     xdmf.close()
+                if config.output.dataset:
+                    material.writer.flush()
+        total_it = int(sum(h["iterations"] for h in history))
         wall = time.perf_counter() - t_start
         if config.output.plots and snaps.last is not None:
             _plots(out, problem, history, snaps, config.output.deformation_scale)
-        summary = _summary(problem, material, history, solver, total_it, wall, failure)
+        summary = _summary(problem, material_name, history, solver, total_it, wall, failure)
+        if config.output.dataset:
+            summary["dataset"] = str(out / "dataset.zarr")
+            summary["samples"] = material.writer.n_rows
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         log.info("done in %.2f s: %s", wall, "completed" if failure is None else failure)
         if failure is not None:
@@ -140,14 +196,14 @@ def _row(s: StepState) -> dict:
     return step_summary(s)
 
 
-def _summary(problem, material, history, solver, total_it, wall, failure) -> dict:
+def _summary(problem, material_name, history, solver, total_it, wall, failure) -> dict:
     disp, load = curve_from_history(problem, history)
     t = solver.timings
     n_it = max(total_it, 1)
     return {
         "problem": problem.name,
         "description": problem.description,
-        "material": type(material).__name__,
+        "material": material_name,
         "elements": int(problem.disc.n_el),
         "gauss_points": int(problem.n_points),
         "dofs": int(problem.disc.n_dof),
