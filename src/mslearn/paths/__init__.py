@@ -1,4 +1,4 @@
-"""Loading-path generators (seed 000 Eq. 16-17; seed 001 unloading-reloading; seed 004 random walks)."""
+"""Loading-path generators (seed 000 Eq. 16-17 Gaussian-process confining paths)."""
 
 from mslearn.paths.gaussian_process import GaussianProcessPaths, gaussian_process_paths
 
