@@ -529,6 +529,6 @@ def advance_batch(
         advance_one(
             s[a:b], v[a:b], om[a:b], theta[a:b], rad[a:b], mass[a:b], inertia[a:b], disp[a:b],
             pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb],
-            npairs[r : r + 1], h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1], tstep[r : r + 1], prm[r],
-            ctrl[r], diag[r],
+            npairs[r : r + 1], h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1],
+            tstep[r : r + 1], prm[r], ctrl[r], diag[r],
         )  # fmt: skip
