@@ -11,7 +11,7 @@ OPT = LoadOptions(relax=True, max_relax_steps=300)
 
 
 def test_protocol_trial_commit_checkpoint(packing100):
-    m = DEMMaterial(packing100.state, 3, OPT)
+    m = DEMMaterial([packing100.state], 3, OPT)
     assert isinstance(m, MaterialModel)
     r0 = m.trial(np.zeros((3, 3)))
     np.testing.assert_allclose(r0.stress[:, 0], -1e5, rtol=0.02)
@@ -25,7 +25,7 @@ def test_protocol_trial_commit_checkpoint(packing100):
     m.commit()
     ck = m.state_dict()
     c1 = m.trial(2 * eps)
-    m2 = DEMMaterial(packing100.state, 3, OPT)
+    m2 = DEMMaterial([packing100.state], 3, OPT)
     m2.load_state_dict(ck)
     c2 = m2.trial(2 * eps)
     np.testing.assert_array_equal(c1.stress, c2.stress)
