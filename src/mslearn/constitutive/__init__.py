@@ -1,0 +1,26 @@
+"""Phenomenological constitutive models written once, batched and differentiable (torch).
+
+MCC, CSUH (chi = 0), deviatoric hardening (DH) and enhanced IME; their
+soft-gated, sub-stepped stress-point integration (seed 003 Algorithm 2);
+calibration by automatic differentiation (seed 003 Eq. 17-18); a FEM
+material adapter; element-test drivers; synthetic data.
+
+Importing this package registers the material configs ``mcc``, ``csuh``,
+``dh`` and ``ime`` with :mod:`mslearn.materials.config`.
+"""
+
+from mslearn.constitutive.integrate import IntegrationOptions, PathResult, integrate_path
+from mslearn.constitutive.lode import LodeOptions
+from mslearn.constitutive.material import TorchMaterial
+from mslearn.constitutive.models import CSUH, DeviatoricHardening, ModifiedCamClay
+
+__all__ = [
+    "CSUH",
+    "DeviatoricHardening",
+    "IntegrationOptions",
+    "LodeOptions",
+    "ModifiedCamClay",
+    "PathResult",
+    "TorchMaterial",
+    "integrate_path",
+]

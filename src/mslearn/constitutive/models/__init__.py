@@ -1,0 +1,8 @@
+"""Phenomenological models: MCC, CSUH, DH, enhanced IME."""
+
+from mslearn.constitutive.models.base import Model, ParamSpec
+from mslearn.constitutive.models.csuh import CSUH
+from mslearn.constitutive.models.dh import DeviatoricHardening
+from mslearn.constitutive.models.mcc import ModifiedCamClay
+
+__all__ = ["CSUH", "DeviatoricHardening", "Model", "ModifiedCamClay", "ParamSpec"]
