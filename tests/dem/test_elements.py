@@ -79,3 +79,13 @@ def test_physical_sanity_500_disk_drained_biaxial():
     assert 10 < s["critical_friction_angle_deg"] < s["peak_friction_angle_deg"]
     assert s["final_volumetric_strain"] > 0  # dilation of a dense packing
     assert s["max_dilatancy_angle_deg"] > 0
+
+
+def test_cli_preset_and_prepare(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[rve]\npreset = "qu2023_m2"\nn_particles = 40\n')
+    res = CliRunner().invoke(app, ["prepare", str(cfg), "--out", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output.strip().splitlines()[-1])
+    assert abs(s["mean_stress_Pa"] / 1e5 - 1) < 0.01
+    assert (tmp_path / "packing.npz").exists()

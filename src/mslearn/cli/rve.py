@@ -21,6 +21,9 @@ class RVEConfig(BaseModel):
     """Packing and contact parameters (SI). Defaults: seed 000 Table 2 (YADE FEMxDEM)."""
 
     model_config = ConfigDict(extra="forbid")
+    preset: Literal["guan2023", "wang2026", "qu2023_m1", "qu2023_m2"] | None = Field(
+        None, description="seed-paper parameter set; explicit fields override it"
+    )
     n_particles: int = Field(500, ge=2)
     r_min: float = Field(0.003, gt=0)
     r_max: float = Field(0.007, gt=0)
@@ -71,6 +74,17 @@ def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
             raw = tomllib.loads(Path(path).read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise MslearnInputError(f"config {path}: {exc}") from exc
+    rve = raw.get("rve")
+    if isinstance(rve, dict) and isinstance(rve.get("preset"), str):
+        from mslearn.dem.presets import PRESETS
+
+        if rve["preset"] in PRESETS:
+            po, cp = PRESETS[rve["preset"]]
+            base = {k: getattr(po, k) for k in ("n_particles", "r_min", "r_max")}
+            base.update(
+                {k: getattr(cp, k) for k in ("young", "stiffness_ratio", "friction", "density")}
+            )
+            raw = {**raw, "rve": {**base, **rve}}
     try:
         cfg = BiaxialConfig.model_validate(raw)
     except ValidationError as exc:
