@@ -136,7 +136,7 @@ def _plots(rec: dict, out: Path) -> list[str]:
     ev = 100 * ((1 + rec["e11"]) * (1 + rec["e22"]) - 0.25 * rec["g12"] ** 2 - 1)
     fig, ax = plt.subplots(2, 1, figsize=(6, 7), sharex=True)
     ax[0].plot(ea, (s1 - s3) / 1e3)
-    ax[0].set_ylabel("deviatoric stress q = s1 - s3 [kPa] (compression +)")
+    ax[0].set_ylabel("q = s1 - s3 [kPa] (compr. +)")
     ax[1].plot(ea, ev)
     ax[1].set_ylabel("volumetric strain [%] (dilation +)")
     ax[1].set_xlabel("axial strain [%] (compression +)")
