@@ -30,7 +30,8 @@ class DEMMaterialConfig(MaterialConfig):
     packings: int = Field(1, ge=1, description="independent packings, cycled over points")
     seed: int = 0
     consolidation_pressure: PressureValue | None = Field(
-        None, gt=0, description="p0 of the RVEs [Pa]; default: the problem's p0")
+        None, gt=0, description="p0 of the RVEs [Pa]; default: the problem's p0"
+    )
     compaction_friction: float = Field(0.0, ge=0, description="friction while compacting")
     law: Literal["linear", "hertz"] = "linear"
     young: PressureValue = Field(6.0e8, gt=0, description="particle Young's modulus [Pa]")
@@ -49,9 +50,15 @@ class DEMMaterialConfig(MaterialConfig):
 
     def contact_params(self) -> ContactParams:
         return ContactParams(
-            law=self.law, young=self.young, stiffness_ratio=self.stiffness_ratio,
-            shear_modulus=self.shear_modulus, poisson=self.poisson, friction=self.friction,
-            density=self.density, thickness=self.thickness, local_damping=self.local_damping,
+            law=self.law,
+            young=self.young,
+            stiffness_ratio=self.stiffness_ratio,
+            shear_modulus=self.shear_modulus,
+            poisson=self.poisson,
+            friction=self.friction,
+            density=self.density,
+            thickness=self.thickness,
+            local_damping=self.local_damping,
         )
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
@@ -64,12 +71,21 @@ class DEMMaterialConfig(MaterialConfig):
         if not p0 > 0:
             raise MslearnInputError(
                 "material.consolidation_pressure: the problem has no initial pressure; "
-                "give a positive consolidation_pressure")
-        packing = PackingOptions(n_particles=self.n_particles, r_min=self.r_min,
-                                 r_max=self.r_max, p0=p0, seed=self.seed,
-                                 compaction_friction=self.compaction_friction)
+                "give a positive consolidation_pressure"
+            )
+        packing = PackingOptions(
+            n_particles=self.n_particles,
+            r_min=self.r_min,
+            r_max=self.r_max,
+            p0=p0,
+            seed=self.seed,
+            compaction_friction=self.compaction_friction,
+        )
         templates = prepared_packings(packing, self.contact_params(), self.packings)
-        options = LoadOptions(max_strain_per_step=self.max_strain_per_step, relax=self.relax,
-                              unbalanced_tol=self.unbalanced_tol,
-                              max_relax_steps=self.max_relax_steps)
+        options = LoadOptions(
+            max_strain_per_step=self.max_strain_per_step,
+            relax=self.relax,
+            unbalanced_tol=self.unbalanced_tol,
+            max_relax_steps=self.max_relax_steps,
+        )
         return DEMMaterial(templates, n_points, options, tangent=self.tangent)

@@ -19,6 +19,7 @@ iteration and residual. ``iterations`` counts linear solves after the predictor
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,10 +43,16 @@ class NewtonOptions:
     tol_residual: float = 1e-6
     max_cuts: int = 6
     divergence_factor: float = 1e6
+    #: "auto": Aitken (Irons-Tuck) relaxation of the corrections when the material's D
+    #: is a secant (linear convergence, e.g. DEM contact stiffness); "aitken"; "none"
+    acceleration: str = "auto"
+    aitken_bounds: tuple[float, float] = (0.2, 5.0)
 
     def __post_init__(self) -> None:
         if self.n_steps < 1 or self.max_iterations < 1 or self.max_cuts < 0:
             raise ValueError(f"invalid NewtonOptions {self}")
+        if self.acceleration not in ("auto", "aitken", "none"):
+            raise ValueError(f"acceleration {self.acceleration!r}; expected auto, aitken or none")
 
 
 @dataclass
@@ -84,6 +91,7 @@ class StaticResult:
 
 
 Observer = Callable[[StepState], None]
+log = logging.getLogger("mslearn.fem")
 
 
 class StaticSolver:
@@ -153,11 +161,13 @@ class StaticSolver:
         lift = self.disc.internal_force(np.einsum("gij,gj->gi", D_c, self.disc.strain(du)))
         du[free] = self._solve(D_c, (fext - fint_c - lift)[free])
         e_u, res0, res = 1.0, None, np.inf
+        omega, prev = 1.0, None
         for it in range(1, opt.max_iterations + 1):
             strain, resp, fint = self._evaluate(self.u + du)
             r_f = (fext - fint)[free]
             ref = max(np.linalg.norm(fint), np.linalg.norm(fext), 1e-300)
             res = float(np.linalg.norm(r_f) / ref)
+            log.debug("t %.6g it %d residual %.3e e_u %.3e", t_new, it, res, e_u)
             if not np.isfinite(res):
                 return False, du, strain, resp, fint, fext, it, res
             if res < opt.tol_residual and (e_u < opt.tol_displacement or res < 1e-12):
@@ -166,6 +176,20 @@ class StaticSolver:
             if it == opt.max_iterations or res > opt.divergence_factor * max(res0, 1e-8):
                 return False, du, strain, resp, fint, fext, it, res
             delta = self._solve(resp.stiffness, r_f)
+            if opt.acceleration == "aitken" or (
+                opt.acceleration == "auto" and resp.kind == "secant"
+            ):
+                # Irons-Tuck (Aitken) dynamic relaxation: omega_k = -omega_{k-1} *
+                # d_{k-1}.(d_k - d_{k-1}) / |d_k - d_{k-1}|^2 (Kuettler & Wall 2008)
+                if prev is not None:
+                    diff = delta - prev
+                    den = float(diff @ diff)
+                    if den > 0:
+                        omega = float(
+                            np.clip(-omega * float(prev @ diff) / den, *opt.aitken_bounds)
+                        )
+                prev = delta
+                delta = omega * delta
             du[free] += delta
             e_u = float(np.linalg.norm(delta) / max(np.linalg.norm(du), 1e-300))
         raise AssertionError("unreachable")

@@ -116,11 +116,29 @@ for _cls in (LinearElasticConfig, DruckerPragerConfig, VonMisesConfig, TrescaCon
     register_material(_cls)
 
 
+#: modules of higher layers that register material configs when imported; looked up by
+#: name on first use, so this layer does not depend on them
+PLUGIN_MODULES = ("mslearn.dem.config", "mslearn.constitutive.config", "mslearn.learn.config")
+
+
+def load_plugins() -> None:
+    import importlib
+
+    for name in PLUGIN_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+
+
 def material_config(data: dict[str, Any] | MaterialConfig) -> MaterialConfig:
     """Validate a ``[material]`` table; unknown types name the known ones."""
     if isinstance(data, MaterialConfig):
         return data
     kind = data.get("type", "drucker_prager")
+    if kind not in MATERIALS:
+        load_plugins()
     if kind not in MATERIALS:
         raise MslearnInputError(
             f"material.type: unknown material {kind!r}; expected one of {sorted(MATERIALS)}"

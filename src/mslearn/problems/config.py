@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -27,6 +27,9 @@ class SolverConfig(BaseModel):
     tol_displacement: float = Field(1e-6, gt=0, description="Algorithm 1 e_u tolerance")
     tol_residual: float = Field(1e-6, gt=0)
     max_cuts: int = Field(6, ge=0)
+    acceleration: Literal["auto", "aitken", "none"] = Field(
+        "auto", description="Aitken relaxation of Newton corrections ('auto': secant D only)"
+    )
 
     def options(self) -> NewtonOptions:
         return NewtonOptions(**self.model_dump())
