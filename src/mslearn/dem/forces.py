@@ -52,9 +52,6 @@ def _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w):
     uy = w[W_UY]
     wi = w[W_WI]
     wj = w[W_WJ]
-    ri = w[W_RI]
-    rj = w[W_RJ]
-    ms = w[W_MS]
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
@@ -66,10 +63,17 @@ def _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w):
         uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * ds0 + d11 * ds1
         wi[c] = om[i] * dt + wdt
         wj[c] = om[j] * dt + wdt
-        ri[c] = rad[i]
-        rj[c] = rad[j]
-        if visc:
-            ms[c] = mass[i] * mass[j] / (mass[i] + mass[j])
+
+
+@njit(cache=True)
+def pair_constants(rad, mass, pi, pj, npairs, w):
+    """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
+    for c in range(npairs):
+        i = pi[c]
+        j = pj[c]
+        w[W_RI, c] = rad[i]
+        w[W_RJ, c] = rad[j]
+        w[W_MS, c] = mass[i] * mass[j] / (mass[i] + mass[j])
 
 
 @njit(cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"}, error_model="numpy")
@@ -234,15 +238,20 @@ def _scatter(pi, pj, npairs, w, F, T):
 @njit(cache=True)
 def contact_forces_split(
     s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass, acc, full,
-    need_k, w,
+    need_k, w, fresh,
 ):  # fmt: skip
-    """As kernels.contact_forces (same outputs), in gather/compute/scatter passes."""
+    """As kernels.contact_forces (same outputs), in gather/compute/scatter passes.
+
+    fresh: the pair list changed since the last call with this ``w`` (refill
+    the per-pair constants)."""
     dt = prm[P_DT]
     law = int(prm[P_LAW])
     bn = prm[P_VISC_N]
     bt = prm[P_VISC_T]
     visc = bn > 0 or bt > 0
     wdt = _cell_spin_dt(h, dh)
+    if fresh:
+        pair_constants(rad, mass, pi, pj, npairs, w)
     _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w)
     ex = _compute(law, prm[P_KN], prm[P_KT], prm[P_MU], bn, bt, visc, dt, prm[P_MAXOV], pfs, pfn,
                   pflag, npairs, w, acc)  # fmt: skip

@@ -367,6 +367,7 @@ def advance_one(
     T = np.zeros(nP)
     acc = np.zeros(12)
     work = np.empty((N_WORK, pi.shape[0]))
+    fresh = True
     iout = np.zeros(5)
     hn = np.empty((2, 2))
     skin = prm[P_SKIN]
@@ -419,11 +420,13 @@ def advance_one(
                 for b in range(2):
                     h_build[a, b] = h[a, b]
             nbuild += 1
+            fresh = True
         # --- forces at (s, h)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
         contact_forces_split(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T,
-                             mass, acc, full, servo, work)  # fmt: skip
+                             mass, acc, full, servo, work, fresh)  # fmt: skip
+        fresh = False
         if acc[10] > prm[P_MAXOV]:
             status = -3
             break
