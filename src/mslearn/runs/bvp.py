@@ -156,6 +156,7 @@ def run_bvp(
         failure = None
         with step_progress(problem.name, opts.n_steps, progress) as update:
             update(solver.step)
+            t_loop = time.perf_counter()
             try:
                 solver.run(
                     observers,
@@ -167,6 +168,7 @@ def run_bvp(
                 failure = str(exc)
                 log.error(failure)
             finally:
+                loop_wall = time.perf_counter() - t_loop
                 csv.close()
                 if xdmf is not None:
                     xdmf.close()
@@ -177,6 +179,9 @@ def run_bvp(
         if config.output.plots and snaps.last is not None:
             _plots(out, problem, history, snaps, config.output.deformation_scale)
         summary = _summary(problem, material_name, history, solver, total_it, wall, failure)
+        summary["solver_wall_s"] = loop_wall
+        summary["timings_s"] = dict(solver.timings)
+        summary["material_time_fraction"] = solver.timings["material"] / max(loop_wall, 1e-12)
         if config.output.dataset:
             summary["dataset"] = str(out / "dataset.zarr")
             summary["samples"] = material.writer.n_rows
