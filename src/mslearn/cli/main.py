@@ -111,6 +111,9 @@ def fem_dem(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     checkpoint_every: int = typer.Option(0, "--checkpoint-every", help="Checkpoint every N."),
     resume: Path = typer.Option(None, "--resume", help="Continue a stopped run."),
+    executor: str = typer.Option(None, help="serial, processes or dask (default: config)."),
+    workers: int = typer.Option(None, help="Local workers (processes / LocalCluster)."),
+    scheduler: str = typer.Option(None, help="Dask scheduler address (implies dask)."),
     debug: bool = DebugOption,
 ) -> None:
     """FEM-DEM: a DEM RVE at every Gauss point (biaxial test of seed 000 by default)."""
@@ -137,6 +140,17 @@ def fem_dem(
             from mslearn.paths import gaussian_process_paths
 
             history = gaussian_process_paths(1, 100, seed=gp_path).history(0)
+        execution = {
+            k: v
+            for k, v in (
+                ("executor", "dask" if scheduler else executor),
+                ("workers", workers),
+                ("scheduler", scheduler),
+            )
+            if v is not None
+        }
+        if execution:
+            data = {**(data or {}), "execution": {**(data or {}).get("execution", {}), **execution}}
         cfg = fem_dem_config(data, mesh, smoke, history)
         out = default_out(out, "fem-dem")
         s = run_fem_dem(

@@ -62,6 +62,9 @@ class DEMMaterialConfig(MaterialConfig):
         )
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        return self.build_shard(0, n_points, dim, initial_pressure)
+
+    def build_shard(self, start, stop, dim=2, initial_pressure=0.0):
         from mslearn.dem.material import DEMMaterial, prepared_packings
         from mslearn.errors import MslearnInputError
 
@@ -88,4 +91,6 @@ class DEMMaterialConfig(MaterialConfig):
             unbalanced_tol=self.unbalanced_tol,
             max_relax_steps=self.max_relax_steps,
         )
-        return DEMMaterial(templates, n_points, options, tangent=self.tangent)
+        return DEMMaterial(
+            templates, stop - start, options, tangent=self.tangent, point_offset=start
+        )

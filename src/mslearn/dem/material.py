@@ -75,6 +75,8 @@ def prepared_packings(
 class DEMMaterial:
     """A batch of ``n_points`` RVEs, cloned from ``templates`` (cycled if several).
 
+    ``point_offset``: global index of the first point (a shard of a larger
+    batch gets the same RVEs as the serial batch).
     templates: prepared one-RVE states (consolidated; zero strain).
     options: DEM loading options (strain per DEM step, relaxation, tolerance).
     tangent: "contact" (Eq. 11, secant) or "perturbation" (forward differences).
@@ -87,6 +89,7 @@ class DEMMaterial:
         options: LoadOptions | None = None,
         tangent: str = "contact",
         perturbation: float = 1e-5,
+        point_offset: int = 0,
     ) -> None:
         if not templates:
             raise MslearnInputError("DEMMaterial needs at least one prepared packing")
@@ -97,7 +100,9 @@ class DEMMaterial:
         self.options = options or LoadOptions()
         self.tangent, self.h = tangent, float(perturbation)
         one = [t if t.n_rves == 1 else t.select(0) for t in templates]
-        self._committed = DEMState.stack([one[i % len(one)] for i in range(self.n_points)])
+        self._committed = DEMState.stack(
+            [one[(point_offset + i) % len(one)] for i in range(self.n_points)]
+        )
         self._work = self._committed.copy()
         self._strain = np.zeros((self.n_points, 3))
         self._trial_strain: np.ndarray | None = None

@@ -28,6 +28,12 @@ class MaterialConfig(BaseModel):
     def build(self, n_points: int, dim: int = 2, initial_pressure: float = 0.0) -> MaterialModel:
         raise NotImplementedError
 
+    def build_shard(
+        self, start: int, stop: int, dim: int = 2, initial_pressure: float = 0.0
+    ) -> MaterialModel:
+        """The points [start, stop) of the material (for executors); homogeneous by default."""
+        return self.build(stop - start, dim, initial_pressure)
+
 
 class _ElasticParams(MaterialConfig):
     young: PressureValue = Field(60e6, gt=0, description="Young's modulus [Pa]")

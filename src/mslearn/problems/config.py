@@ -44,12 +44,23 @@ class OutputConfig(BaseModel):
     deformation_scale: float | None = Field(None, gt=0, description="None: automatic")
 
 
+class ExecutionConfig(BaseModel):
+    """Where the material points are evaluated (mslearn.parallel)."""
+
+    model_config = ConfigDict(extra="forbid")
+    executor: Literal["serial", "processes", "dask"] = "serial"
+    workers: int = Field(2, ge=1, description="local processes or LocalCluster workers")
+    shards: int | None = Field(None, ge=1, description="point batches (default: workers)")
+    scheduler: str | None = Field(None, description="Dask scheduler address (else local)")
+
+
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     problem: BiaxialConfig | StripFootingConfig = Field(default_factory=BiaxialConfig)
     material: Any = Field(default_factory=dict, validate_default=True)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
 
     @field_validator("problem", mode="before")
     @classmethod

@@ -87,7 +87,7 @@ def run_bvp(
     from mslearn.runs.checkpoint import CheckpointEvery, load_checkpoint
 
     out = Path(out)
-    ckpt = None
+    ckpt, sharded = None, None
     if resume:
         ckpt, meta = load_checkpoint(out)
         config = RunConfig.model_validate(json.loads((out / "config.json").read_text()))
@@ -101,9 +101,28 @@ def run_bvp(
             (out / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
         t_start = time.perf_counter()
         problem = config.problem.build()
+        sharded = None
+        if material is None and config.execution.executor != "serial":
+            from mslearn.parallel import ShardedMaterial
+            from mslearn.parallel.executors import make_executor
+
+            ex = config.execution
+            sharded = ShardedMaterial(
+                config.material,
+                problem.n_points,
+                make_executor(ex.executor, ex.workers, ex.scheduler),
+                ex.shards or ex.workers,
+                2,
+                problem.initial_pressure,
+            )
+            material = sharded
         if material is None:
             material = config.material.build(problem.n_points, 2, problem.initial_pressure)
-        material_name = type(material).__name__
+        material_name = (
+            type(material).__name__
+            if sharded is None
+            else f"{config.material.type_name} via {config.execution.executor}"
+        )
         if config.output.dataset:
             from mslearn.data import PointDatasetWriter, RecordingMaterial
 
@@ -191,6 +210,8 @@ def run_bvp(
             raise SolverFailure(failure + f" (outputs up to the last converged step are in {out})")
         return summary
     finally:
+        if sharded is not None:
+            sharded.close()
         logging.getLogger("mslearn").removeHandler(handler)
         handler.close()
 

@@ -1,0 +1,220 @@
+"""Executors: serial (in process), local processes (persistent workers), Dask actors.
+
+Every executor keeps each shard resident in one worker for the whole run.
+A worker that dies raises :class:`WorkerLost`, naming the shard; the run
+then stops with its last checkpoint intact (resume with ``--resume``).
+Rebuilding a lost shard elsewhere from the last committed state is not
+implemented: it needs the committed RVE states outside the worker, which
+this design avoids shipping every step.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import traceback
+from concurrent.futures import Future
+
+from mslearn.errors import SolverFailure
+from mslearn.parallel.shards import ShardSpec, ShardWorker
+
+
+class WorkerLost(SolverFailure):
+    """A worker holding a shard died or became unreachable."""
+
+
+# --------------------------------------------------------------------- serial
+class _Done:
+    def __init__(self, value=None, error=None) -> None:
+        self.value, self.error = value, error
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class _SerialHandle:
+    def __init__(self, spec: ShardSpec) -> None:
+        self.worker = ShardWorker(spec)
+
+    def submit(self, method: str, *args):
+        try:
+            return _Done(getattr(self.worker, method)(*args))
+        except Exception as exc:  # re-raised by result()
+            return _Done(error=exc)
+
+
+class SerialExecutor:
+    name = "serial"
+
+    def start(self, specs: list[ShardSpec]) -> list:
+        return [_SerialHandle(s) for s in specs]
+
+    def result(self, future, shard: int):
+        return future.result()
+
+    def close(self) -> None:
+        return None
+
+
+# --------------------------------------------------------------------- processes
+def _worker_loop(conn, spec: ShardSpec) -> None:
+    try:
+        worker = ShardWorker(spec)
+        conn.send(("ok", None))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+        return
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        method, args = msg
+        try:
+            conn.send(("ok", getattr(worker, method)(*args)))
+        except Exception:
+            conn.send(("error", traceback.format_exc()))
+
+
+class _ProcessHandle:
+    def __init__(self, ctx, spec: ShardSpec, index: int) -> None:
+        self.index = index
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(child, spec), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def submit(self, method: str, *args):
+        try:
+            self.conn.send((method, args))
+        except (BrokenPipeError, OSError):
+            pass  # reported by result()
+        return self
+
+    def result(self):
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, ConnectionResetError, OSError):
+            raise WorkerLost(
+                f"worker process of shard {self.index} died (exit code {self.proc.exitcode}); "
+                "the run stops with its last checkpoint intact: resume with --resume"
+            ) from None
+        if status == "error":
+            raise RuntimeError(f"shard {self.index} failed in its worker:\n{value}")
+        return value
+
+
+class ProcessExecutor:
+    """Persistent local worker processes (spawned), one per shard."""
+
+    name = "processes"
+
+    def __init__(self) -> None:
+        self.handles: list[_ProcessHandle] = []
+
+    def start(self, specs: list[ShardSpec]) -> list:
+        ctx = mp.get_context("spawn")
+        self.handles = [_ProcessHandle(ctx, s, i) for i, s in enumerate(specs)]
+        for h in self.handles:
+            h.result()  # wait for every shard to be built
+        return self.handles
+
+    def result(self, future, shard: int):
+        return future.result()
+
+    def close(self) -> None:
+        for h in self.handles:
+            try:
+                h.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            h.proc.join(timeout=5)
+            if h.proc.is_alive():
+                h.proc.kill()
+
+
+# --------------------------------------------------------------------- dask
+class DaskExecutor:
+    """Dask distributed actors: a scheduler address, or a LocalCluster of n workers."""
+
+    name = "dask"
+
+    def __init__(
+        self, scheduler: str | None = None, n_workers: int = 2, timeout: float = 5.0
+    ) -> None:
+        from distributed import Client, LocalCluster
+
+        from mslearn.errors import MslearnInputError
+
+        self._cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout=timeout)
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                self.client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            raise MslearnInputError(f"Dask scheduler {scheduler!r} is unreachable: {exc}") from None
+
+    def start(self, specs: list[ShardSpec]) -> list:
+        workers = list(self.client.scheduler_info()["workers"])
+        futures = [
+            self.client.submit(
+                ShardWorker, spec, actor=True, workers=[workers[i % len(workers)]], pure=False
+            )
+            for i, spec in enumerate(specs)
+        ]
+        self.actors = [f.result() for f in futures]
+        return [_DaskHandle(a) for a in self.actors]
+
+    def result(self, future, shard: int):
+        try:
+            return future.result()
+        except (OSError, TimeoutError) as exc:
+            raise WorkerLost(
+                f"Dask worker of shard {shard} is lost ({exc}); the run stops with "
+                "its last checkpoint intact: resume with --resume"
+            ) from None
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+class _DaskHandle:
+    def __init__(self, actor) -> None:
+        self.actor = actor
+
+    def submit(self, method: str, *args):
+        return getattr(self.actor, method)(*args)
+
+
+def make_executor(kind: str = "serial", workers: int = 2, scheduler: str | None = None):
+    from mslearn.errors import MslearnInputError
+
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor()
+    if kind == "dask":
+        return DaskExecutor(scheduler, workers)
+    raise MslearnInputError(f"executor {kind!r}; expected serial, processes or dask")
+
+
+__all__ = [
+    "DaskExecutor",
+    "Future",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "WorkerLost",
+    "make_executor",
+]
