@@ -169,6 +169,80 @@ def fem_dem(
 
 @app.command()
 @handle_errors
+def generate(
+    config: Path = typer.Argument(
+        None,
+        help="TOML with [campaign] and optional [material], "
+        "[solver], [problem] overrides; defaults if omitted.",
+    ),
+    out: Path = OutOption,
+    json_: bool = JsonOption,
+    smoke: bool = SmokeOption,
+    jobs: int = typer.Option(1, help="Runs in parallel (worker processes)."),
+    debug: bool = DebugOption,
+) -> None:
+    """Data campaign: FEM-DEM runs over GP confining paths x meshes (seed 000 Table 1)."""
+    import tomllib
+
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from mslearn.errors import MslearnInputError
+    from mslearn.runs.campaign import CampaignOptions, run_campaign
+    from mslearn.runs.femdem import MESHES
+    from mslearn.runs.progress import step_progress
+
+    class CampaignConfig(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        meshes: list[str] = Field(["coarse", "medium", "fine"])
+        n_paths: int = Field(10, ge=1)
+        path_seed: int = 0
+        n_steps: int = Field(100, ge=1)
+        amplitude: float = Field(0.3, ge=0)
+        checkpoint_every: int = Field(10, ge=0)
+
+    data = {}
+    if config is not None:
+        if not config.is_file():
+            raise MslearnInputError(f"config file {str(config)!r} does not exist")
+        data = tomllib.loads(config.read_text())
+    unknown = set(data) - {"campaign", "material", "solver", "problem"}
+    if unknown:
+        raise MslearnInputError(
+            f"unknown config tables {sorted(unknown)}; expected campaign, material, solver, problem"
+        )
+    c = CampaignConfig.model_validate(data.get("campaign", {}))
+    bad = [m for m in c.meshes if m not in MESHES]
+    if bad:
+        raise MslearnInputError(f"campaign.meshes: {bad} unknown; expected {sorted(MESHES)}")
+    opts = CampaignOptions(
+        meshes=("coarse",) if smoke else tuple(c.meshes),
+        n_paths=2 if smoke else c.n_paths,
+        path_seed=c.path_seed,
+        n_steps=c.n_steps,
+        amplitude=c.amplitude,
+        material=data.get("material", {}),
+        solver=data.get("solver", {}),
+        problem=data.get("problem", {}),
+        checkpoint_every=c.checkpoint_every,
+        jobs=jobs,
+        smoke=smoke,
+    )
+    out = default_out(out, "campaign")
+    n_runs = len(opts.meshes) * opts.n_paths
+    with step_progress("campaign", n_runs) as update:
+        s = run_campaign(opts, out, progress=lambda k, n, name: update(k, name))
+    if json_:
+        print_json({k: v for k, v in s.items() if k != "per_run"})
+    else:
+        typer.echo(
+            f"{s['runs']} runs ({s['skipped']} skipped), {s['steps']} steps, "
+            f"{s['iterations']} iterations, {s['samples']} samples, "
+            f"{s['wall_time_s']:.1f} s; dataset {s['dataset']}"
+        )
+
+
+@app.command()
+@handle_errors
 def verify(
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
