@@ -65,3 +65,30 @@ def fem(
             f"{r['material_ms']:9.3f} {r['assembly_ms']:9.3f} {r['solve_ms']:9.3f} "
             f"{r['assembly_plus_solve_ms']:10.3f}"
         )
+
+
+@handle_errors
+def femdem(
+    json_: bool = JsonOption,
+    mesh: str = typer.Option("coarse", help="coarse (32 GPs), medium, fine (512 GPs), q8."),
+    steps: int = typer.Option(3, help="Load steps (1e-3 axial strain each)."),
+    workers: str = typer.Option("1,2", help="Comma-separated worker counts to compare."),
+    particles: int = typer.Option(500, help="Disks per RVE."),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """FEM-DEM: wall per Newton iteration, DEM share, worker scaling, memory, bytes/sample."""
+    from mslearn.runs.femdem_bench import bench_femdem
+
+    rows = bench_femdem(mesh, steps, tuple(int(w) for w in workers.split(",")), particles)
+    if json_:
+        print_json({"machine": machine(), "results": rows})
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['mesh']} ({r['gauss_points']} GPs x {r['particles_per_rve']} disks), "
+            f"{r['workers']} worker(s): {r['wall_per_iteration_s']:.3f} s/iteration, "
+            f"DEM {100 * r['dem_time_fraction']:.2f} %, x{r['speedup_vs_1_worker']:.2f}, "
+            f"{r['memory_per_rve_bytes'] / 1e3:.0f} kB/RVE, "
+            f"{r['dataset_bytes_per_sample']:.0f} B/sample, "
+            f"{r['samples_per_hour']:.3g} samples/h"
+        )

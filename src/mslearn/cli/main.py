@@ -291,7 +291,7 @@ def _mount_optional() -> None:
     """Sub-command groups of other packages, mounted when present."""
     import importlib
 
-    from mslearn.cli.fem_bench import fem
+    from mslearn.cli.fem_bench import fem, femdem
 
     groups = {}
     for module, name in (
@@ -308,6 +308,7 @@ def _mount_optional() -> None:
         "bench", typer.Typer(help="Benchmarks (print figures).", no_args_is_help=True)
     )
     bench.command("fem")(fem)
+    bench.command("femdem")(femdem)
     for name, group in groups.items():
         app.add_typer(group, name=name)
 
