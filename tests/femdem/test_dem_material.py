@@ -71,3 +71,21 @@ def test_fem_dem_smoke_biaxial_converges_and_starts_in_equilibrium():
     f = [-h["top_Fy"] for h in res.history]
     assert f[-1] > f[0]  # compression stiffens the top force
     assert res.completed and all(h["cuts"] == 0 for h in res.history)
+
+
+def test_mismatched_consolidation_pressure_is_refused():
+    from mslearn.errors import MslearnInputError
+
+    with pytest.raises(MslearnInputError, match="consolidation_pressure.*disagrees"):
+        DEMMaterialConfig(n_particles=20, consolidation_pressure=200e3).build(4, 2, 100e3)
+
+
+def test_unstable_rve_names_gauss_point_and_step():
+    """A huge strain increment in one DEM step explodes the overlaps of one RVE."""
+    from mslearn.errors import SolverFailure
+
+    prob = BiaxialConfig(nx=1, ny=1, element="Q4", axial_strain=0.5).build()
+    cfg = DEMMaterialConfig(n_particles=40, max_relax_steps=50, max_strain_per_step=0.2)
+    mat = cfg.build(prob.n_points, 2, 100e3)
+    with pytest.raises(SolverFailure, match=r"step 1 .*Gauss point \d+ went unstable"):
+        StaticSolver(prob.disc, mat, prob.bcs, NewtonOptions(n_steps=1, max_cuts=0)).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import sys
@@ -48,6 +49,15 @@ def handle_errors(func: Callable) -> Callable:
             if debug:
                 raise
             fail(str(exc), EXIT_FAILURE)
+        except OSError as exc:
+            if debug:
+                raise
+            hint = " (disk full?)" if exc.errno == errno.ENOSPC else ""
+            fail(
+                f"could not write {exc.filename or 'output'}{hint}: {exc.strerror or exc}; "
+                "checkpoints are written atomically, the last good one is intact",
+                EXIT_FAILURE,
+            )
 
     return wrapper
 

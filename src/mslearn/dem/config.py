@@ -71,6 +71,12 @@ class DEMMaterialConfig(MaterialConfig):
         if dim != 2:
             raise MslearnInputError(f"material.type 'dem' is 2D (disks); the problem is {dim}D")
         p0 = self.consolidation_pressure or initial_pressure
+        if initial_pressure > 0 and abs(p0 - initial_pressure) > 0.01 * initial_pressure:
+            raise MslearnInputError(
+                f"material.consolidation_pressure = {p0:g} Pa disagrees with the problem's "
+                f"initial pressure {initial_pressure:g} Pa: the RVEs would not start in "
+                "equilibrium with the boundary loads"
+            )
         if not p0 > 0:
             raise MslearnInputError(
                 "material.consolidation_pressure: the problem has no initial pressure; "

@@ -27,11 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mslearn.dem.engine import DEMFailure
 from mslearn.dem.loading import LoadOptions, load
 from mslearn.dem.params import ContactParams
 from mslearn.dem.prepare import PackingOptions, prepare_packing
 from mslearn.dem.state import DEMState
-from mslearn.errors import MslearnInputError
+from mslearn.errors import MslearnInputError, SolverFailure
 from mslearn.materials.base import MaterialResponse, check_strain
 
 
@@ -97,6 +98,7 @@ class DEMMaterial:
             raise MslearnInputError(f"tangent {tangent!r}; expected 'contact' or 'perturbation'")
         self.n_points = int(n_points)
         self.n_voigt = 3
+        self.point_offset = int(point_offset)
         self.options = options or LoadOptions()
         self.tangent, self.h = tangent, float(perturbation)
         one = [t if t.n_rves == 1 else t.select(0) for t in templates]
@@ -114,7 +116,13 @@ class DEMMaterial:
 
     def _load_from_committed(self, d_strain: np.ndarray):
         self._work.restore(self._committed)
-        return load(self._work, d_strain, self.options)
+        try:
+            return load(self._work, d_strain, self.options)
+        except DEMFailure as exc:
+            raise SolverFailure(
+                f"the RVE at Gauss point {self.point_offset + exc.rve} went unstable "
+                f"(DEM step {exc.step}): {exc}"
+            ) from exc
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
         strain = check_strain(strain, self.n_points, 3)

@@ -261,7 +261,11 @@ class StaticSolver:
             t_step0 = dict(self.timings)
             while self.time < t_target - 1e-14:
                 t_try = min(self.time + dt, t_target)
-                ok, du, strain, resp, fint, fext, its, res = self._attempt(t_try)
+                material_error = None
+                try:
+                    ok, du, strain, resp, fint, fext, its, res = self._attempt(t_try)
+                except SolverFailure as exc:  # e.g. an unstable RVE: cut the step too
+                    ok, its, res, material_error = False, 0, float("nan"), exc
                 it_step += its
                 if ok:
                     self.material.commit()
@@ -270,6 +274,10 @@ class StaticSolver:
                     self.time = t_try
                     continue
                 cuts += 1
+                if cuts > opt.max_cuts and material_error is not None:
+                    raise SolverFailure(
+                        f"step {k} (t = {t_try:.6g}) after {cuts - 1} step cuts: {material_error}"
+                    ) from material_error
                 if cuts > opt.max_cuts:
                     msg = (
                         f"Newton failed at step {k} (t = {t_try:.6g}) after {cuts - 1} step "
