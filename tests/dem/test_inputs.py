@@ -58,3 +58,9 @@ def test_runaway_detected(packing100):
     st.params[0, 7] *= 20.0  # dt well beyond stability, bypassing the check
     with pytest.raises(DEMFailure, match="RVE 0"):
         apply_strain(st, [0, 0, 0], LoadOptions(relax=True, max_relax_steps=20000))
+
+
+def test_set_params_refuses_supercritical_dt(packing100):
+    st = packing100.state.copy()
+    with pytest.raises(MslearnInputError, match="critical"):
+        st.set_params(ContactParams(young=6e10))

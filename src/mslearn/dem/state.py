@@ -251,5 +251,13 @@ class DEMState:
         keeping dt and skin; r = None: every RVE."""
         rows = range(self.n_rves) if r is None else [r]
         for k in rows:
-            self.params[k] = params.row(float(self.params[k, P_DT]), float(self.params[k, P_SKIN]))
+            rad = self.radius[self.p_off[k] : self.p_off[k + 1]]
+            dt = float(self.params[k, P_DT])
+            dtc = critical_time_step(params, float(rad.min()), float(rad.max()))
+            if dt > dtc:
+                raise MslearnInputError(
+                    f"RVE {k}: time step {dt:.3e} s exceeds the critical step {dtc:.3e} s "
+                    "of the new contact parameters"
+                )
+            self.params[k] = params.row(dt, float(self.params[k, P_SKIN]))
         assert self.params.shape[1] == N_PARAMS

@@ -214,19 +214,26 @@ def hex_packing(nx: int = 10, ny: int = 6, r: float = 0.005, squeeze: float = 1e
 
 
 def case_hex_stiffness() -> list[dict]:
-    p = ContactParams()
+    """D of a regular hexagonal packing (every contact overlapping by
+    ``1e-3 * 2r``) against the analytic affine stiffness
+    ``c/8 [[3kn + kt, kn - kt, 0], [kn - kt, 3kn + kt, 0], [0, 0, kn + kt]]``,
+    ``c = (3 N) |d|^2 / V``, for the linear law and for Hertz (tangent kn)."""
+    out = []
     r = 0.005
-    st = hex_packing(r=r, params=p)
-    apply_strain(st, np.zeros(3), LoadOptions(relax=False))
-    D = homogenise(st).stiffness[0]
-    n = st.n_particles[0]
-    a = 2 * r * (1 - 1e-3)
-    kn, kt = pair_stiffness(p, r, r)
-    vol = abs(np.linalg.det(st.h[0])) * p.thickness
-    c = 3 * n * a * a / vol / 8
-    ref = c * np.array([[3 * kn + kt, kn - kt, 0], [kn - kt, 3 * kn + kt, 0], [0, 0, kn + kt]])
-    err = np.abs(D - ref).max() / np.abs(ref).max()
-    return [_case("dem.D.hexagonal_affine_rel_error", err, 0.0, 1e-9)]
+    squeeze = 1e-3
+    for p in (ContactParams(), ContactParams(law="hertz")):
+        st = hex_packing(r=r, squeeze=squeeze, params=p)
+        apply_strain(st, np.zeros(3), LoadOptions(relax=False))
+        D = homogenise(st).stiffness[0]
+        n = st.n_particles[0]
+        a = 2 * r * (1 - squeeze)
+        kn, kt = pair_stiffness(p, r, r, overlap=2 * r * squeeze)
+        vol = abs(np.linalg.det(st.h[0])) * p.thickness
+        c = 3 * n * a * a / vol / 8
+        ref = c * np.array([[3 * kn + kt, kn - kt, 0], [kn - kt, 3 * kn + kt, 0], [0, 0, kn + kt]])
+        err = np.abs(D - ref).max() / np.abs(ref).max()
+        out.append(_case(f"dem.D.hexagonal_affine_rel_error_{p.law}", err, 0.0, 1e-9))
+    return out
 
 
 def case_mixed_servo(st: DEMState) -> list[dict]:
