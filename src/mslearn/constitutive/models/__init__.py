@@ -3,6 +3,7 @@
 from mslearn.constitutive.models.base import Model, ParamSpec
 from mslearn.constitutive.models.csuh import CSUH
 from mslearn.constitutive.models.dh import DeviatoricHardening
+from mslearn.constitutive.models.ime import EnhancedIME
 from mslearn.constitutive.models.mcc import ModifiedCamClay
 
-__all__ = ["CSUH", "DeviatoricHardening", "Model", "ModifiedCamClay", "ParamSpec"]
+__all__ = ["CSUH", "DeviatoricHardening", "EnhancedIME", "Model", "ModifiedCamClay", "ParamSpec"]

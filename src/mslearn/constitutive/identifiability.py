@@ -1,0 +1,47 @@
+"""Which parameters strain-stress data can determine (local sensitivity analysis).
+
+CSUH has an exact one-parameter invariance: scaling (1 + e0), kappa, lambda,
+(1 + Z), (1 + N) by s and m by 1/s leaves every stress history unchanged
+(K = (1 + e) p / kappa, c_p = (lambda - kappa)/(1 + e0), p_s, R = exp(-xi /
+(lambda - kappa)) and M_c = M exp(-m xi) are all invariant, xi scaling by s).
+Stress data alone therefore cannot fix the void-ratio scale: e0 is held at a
+measured value and the other seven parameters are calibrated. The SVD of the
+log-parameter sensitivity matrix (:func:`sensitivity`) confirms it (one
+singular value ~1e-8 of the largest with e0 free; condition ~1e3 without).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from mslearn.constitutive.integrate import IntegrationOptions, integrate_path
+from mslearn.constitutive.models.base import Model
+
+CSUH_IDENTIFIABLE = ("kappa", "lam", "N", "Z", "m", "nu", "M")
+
+
+def sensitivity(
+    model: Model,
+    params: dict[str, torch.Tensor],
+    strain: torch.Tensor,
+    p0: torch.Tensor,
+    names: tuple[str, ...] | None = None,
+    options: IntegrationOptions | None = None,
+    rel_step: float = 1e-5,
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Singular values and right singular vectors of d sigma / d ln(phi), normalised by
+    the mean |sigma| and sqrt(size): (s (k,), vt (k, k), names)."""
+    names = names or tuple(params)
+    opts = options or IntegrationOptions(eps_ref=2e-3, substep_rule="linear")
+    cols = []
+    with torch.no_grad():
+        ref = integrate_path(model, params, strain, p0, opts).stress
+        scale = ref.abs().mean() * ref.numel() ** 0.5
+        for k in names:
+            v = params[k]
+            up = integrate_path(model, {**params, k: v * (1 + rel_step)}, strain, p0, opts).stress
+            dn = integrate_path(model, {**params, k: v * (1 - rel_step)}, strain, p0, opts).stress
+            cols.append(((up - dn) / (2 * rel_step) / scale).reshape(-1).numpy())
+    _, s, vt = np.linalg.svd(np.array(cols).T, full_matrices=False)
+    return s, vt, names
