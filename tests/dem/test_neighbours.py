@@ -65,3 +65,30 @@ def test_history_carried_across_rebuild_and_wrap():
     for q in range(k2):
         d = h @ (s[pj[q]] - s[pi[q]] + pn[q])
         assert key[(int(pi[q]), int(pj[q]), round(d[0], 12), round(d[1], 12))] == pfs[q]
+
+
+def test_no_lost_contacts_after_large_simple_shear(packing100):
+    """Shear a packing to gamma = 1.5 (normal stresses held at p0 by the servo;
+    isochoric shear of a dense packing drives the pressure up without bound)
+    and compare the contacts the engine evaluates with a brute-force search."""
+    from mslearn.dem.loading import STRAIN, STRESS, LoadOptions, apply_strain, load
+
+    st = packing100.state.copy()
+    opts = LoadOptions(max_strain_per_step=2e-5, servo_max_strain_per_step=1e-4, relax=False)
+    load(st, [0.0, 0.0, 1.5], opts, mode=(STRESS, STRESS, STRAIN), stress_target=[-1e5, -1e5, 0])
+    assert st.strain[0, 2] == pytest.approx(1.5)
+    # one more step so pair data are consistent with the current geometry
+    apply_strain(st, [0.0, 0.0, 0.0], LoadOptions(relax=False))
+    s = st.s.copy()
+    s -= np.floor(s)
+    h = st.h[0]
+    k = int(st.npairs[0])
+    engine = set()
+    for q in range(k):
+        i, j = int(st.pair_i[q]), int(st.pair_j[q])
+        d = h @ (st.s[j] - st.s[i] + st.pair_n[q])
+        if np.linalg.norm(d) < st.radius[i] + st.radius[j]:
+            engine.add((i, j))
+    brute = {(i, j) for (i, j, a, b) in _brute(s, st.radius, h, 0.0)}
+    assert engine == brute
+    assert len(brute) > 100
