@@ -307,6 +307,10 @@ def _mount_optional() -> None:
     bench = groups.setdefault(
         "bench", typer.Typer(help="Benchmarks (print figures).", no_args_is_help=True)
     )
+    from mslearn.cli.learn import fem_ml, train
+
+    app.command("train")(train)
+    app.command("fem-ml")(fem_ml)
     bench.command("fem")(fem)
     bench.command("femdem")(femdem)
     for name, group in groups.items():

@@ -75,8 +75,11 @@ def run_bvp(
     checkpoint_every: int = 0,
     resume: bool = False,
     run_id: int = 0,
+    observers=(),
 ) -> dict:
     """Run ``config`` into folder ``out``; return the summary (also in summary.json).
+
+    ``observers``: extra solver observers (called with every converged step).
 
     ``material`` overrides the configured one (any MaterialModel).
     ``checkpoint_every`` N > 0 writes an atomic checkpoint every N steps;
@@ -157,7 +160,7 @@ def run_bvp(
         csv = CsvHistory(out / "history.csv", keep_steps=keep)
         history: list[dict] = csv.rows() if keep is not None else []
         snaps = SnapshotKeeper(opts.n_steps, config.output.plot_steps)
-        observers = [csv, snaps, lambda s: history.append(_row(s))]
+        observers = [csv, snaps, lambda s: history.append(_row(s)), *observers]
         xdmf = None
         if config.output.xdmf:
             xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)

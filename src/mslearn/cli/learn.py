@@ -1,0 +1,133 @@
+"""`mslearn train` and `mslearn fem-ml`."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import typer
+
+from mslearn.cli.common import (
+    DebugOption,
+    JsonOption,
+    OutOption,
+    SmokeOption,
+    default_out,
+    handle_errors,
+    print_json,
+)
+from mslearn.errors import MslearnInputError
+
+
+def _toml(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise MslearnInputError(f"config file {str(path)!r} does not exist")
+    return tomllib.loads(path.read_text())
+
+
+@handle_errors
+def train(
+    config: Path = typer.Argument(None, help="TOML with a [train] table; defaults if omitted."),
+    data: Path = typer.Option(..., "--data", help="Point dataset (.zarr)."),
+    out: Path = OutOption,
+    json_: bool = JsonOption,
+    smoke: bool = SmokeOption,
+    debug: bool = DebugOption,
+) -> None:
+    """Train a committee surrogate (strain, phi) -> (stress, D) on a point dataset."""
+    from pydantic import ValidationError
+
+    from mslearn.learn.config import TrainConfig
+    from mslearn.learn.fit import fit_surrogate, plot_learning_curves
+    from mslearn.problems.config import format_validation_error
+    from mslearn.runs.progress import step_progress
+
+    raw = _toml(config).get("train", {})
+    if smoke:
+        raw = {**raw, "max_epochs": 30, "patience": 20}
+    try:
+        cfg = TrainConfig.model_validate(raw)
+    except ValidationError as err:
+        raise MslearnInputError(format_validation_error(err, "train.")) from None
+    out = default_out(out, "train")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(
+        json.dumps({"train": cfg.model_dump(), "data": str(data)}, indent=2)
+    )
+    opts = cfg.options()
+    with step_progress("training", opts.max_epochs) as update:
+        sur, rep = fit_surrogate(
+            str(data),
+            opts,
+            cfg.mode,
+            cfg.split_by,
+            cfg.split_seed,
+            progress=lambda e, tr, va: update(e, f"train {tr:.2e} val {va:.2e}"),
+        )
+    sur.meta["data_path"] = str(data)
+    sur.meta["curves"] = rep["curves"]
+    sur.save(out)
+    plot_learning_curves(out / "learning_curves.png", rep["curves"])
+    summary = {
+        "model": str(out),
+        "mode": cfg.mode,
+        **rep["metrics"],
+        "epochs": {k: v["epochs_run"] for k, v in rep["curves"].items()},
+        "stopped_by": {k: v["stopped_by"] for k, v in rep["curves"].items()},
+        "tangent": "autodiff of the stress network"
+        if cfg.mode == "autodiff"
+        else "predicted D (secant)",
+    }
+    (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+    if json_:
+        print_json(summary)
+    else:
+        typer.echo(f"model in {out}: test stress error {summary['test_stress_rel_error']:.3%}")
+
+
+@handle_errors
+def fem_ml(
+    config: Path = typer.Argument(None, help="TOML run config (problem, solver, output)."),
+    model: Path = typer.Option(..., "--model", help="Saved model folder (mslearn train)."),
+    out: Path = OutOption,
+    mesh: str = typer.Option(None, help="Mesh preset: coarse, medium, fine, q8."),
+    gp_path: int = typer.Option(None, "--gp-path", help="GP confining path seed."),
+    json_: bool = JsonOption,
+    smoke: bool = SmokeOption,
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    debug: bool = DebugOption,
+) -> None:
+    """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2)."""
+    from mslearn.problems.config import validate_config
+    from mslearn.runs.femdem import DEFAULT, MESHES, SMOKE, _merge
+    from mslearn.runs.femml import run_fem_ml
+
+    data = _toml(config)
+    base = {"problem": DEFAULT["problem"], "solver": DEFAULT["solver"]}
+    d = _merge(base, data)
+    d["material"] = {**d.get("material", {}), "type": "surrogate", "model": str(model)}
+    if mesh is not None:
+        if mesh not in MESHES:
+            raise MslearnInputError(f"--mesh {mesh!r}; expected one of {sorted(MESHES)}")
+        d = _merge(d, {"problem": MESHES[mesh]})
+    if smoke:
+        d = _merge(d, {"problem": SMOKE["problem"], "solver": SMOKE["solver"]})
+    if gp_path is not None:
+        from mslearn.paths import gaussian_process_paths
+
+        d["problem"]["confining_history"] = gaussian_process_paths(1, 100, seed=gp_path).history(0)
+    cfg = validate_config(d)
+    out = default_out(out, "fem-ml")
+    s = run_fem_ml(cfg, out, progress=not quiet)
+    s["out"] = str(out)
+    if json_:
+        print_json(s)
+    else:
+        typer.echo(
+            f"{s['description']}: {s['steps']} steps, {s['iterations']} iterations, "
+            f"{s['wall_time_s']:.2f} s, {s['out_of_range_points']} Gauss points out of "
+            f"the training range; outputs in {out}"
+        )

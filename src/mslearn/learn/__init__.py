@@ -1,0 +1,1 @@
+"""Learnt surrogates of the RVE: features, committees of MLPs, training, SurrogateMaterial."""

@@ -1,0 +1,55 @@
+"""`[material] type = "surrogate"` (FEM-ML) and the `mslearn train` config."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mslearn.materials.config import MaterialConfig, register_material
+
+
+@register_material
+class SurrogateConfig(MaterialConfig):
+    """A saved surrogate (folder written by `mslearn train`) at the Gauss points."""
+
+    type_name = "surrogate"
+    type: str = "surrogate"
+    model: str = Field(..., description="folder of a saved model (model.json, weights.pt)")
+    symmetric_d: bool = True
+    range_tolerance: float = Field(0.05, ge=0, description="fraction of the training span")
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        from mslearn.learn.surrogate import Surrogate, SurrogateMaterial
+
+        return SurrogateMaterial(
+            Surrogate.load(self.model), n_points, dim, self.symmetric_d, self.range_tolerance
+        )
+
+
+class TrainConfig(BaseModel):
+    """`mslearn train` config (TOML [train] table)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["joint", "separate", "autodiff"] = "joint"
+    hidden: list[int] = Field([40, 40], min_length=1)
+    activation: Literal["relu", "tanh", "sigmoid", "selu", "gelu"] = "relu"
+    members: int = Field(5, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    batch_size: int = Field(256, ge=1)
+    max_epochs: int = Field(100_000, ge=1)
+    patience: int = Field(1000, ge=1, description="epochs without improvement")
+    validate_every: int = Field(10, ge=1)
+    time_limit_s: float | None = Field(None, gt=0)
+    seed: int = 0
+    dtype: Literal["float64", "float32"] = "float64"
+    threads: int = Field(1, ge=1, description="torch threads (1 is fastest for small MLPs)")
+    split_by: Literal["point", "run"] = "point"
+    split_seed: int = 0
+
+    def options(self):
+        from mslearn.learn.training import TrainOptions
+
+        d = self.model_dump(exclude={"mode", "split_by", "split_seed"})
+        d["hidden"] = tuple(d["hidden"])
+        return TrainOptions(**d)

@@ -1,0 +1,116 @@
+"""Fit a surrogate to a point dataset: split, standardise, train, evaluate, save."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from mslearn.data.splits import split_indices
+from mslearn.errors import MslearnInputError
+from mslearn.learn.features import Arrays, Standardiser, fingerprint, load_point_data
+from mslearn.learn.surrogate import MODES, Surrogate
+from mslearn.learn.training import TrainOptions, train_committee
+
+
+def _targets(a: Arrays, mode: str) -> dict[str, np.ndarray]:
+    d = a.stiffness.reshape(len(a.stiffness), -1)
+    if mode == "joint":
+        return {"joint": np.hstack([a.stress, d])}
+    if mode == "separate":
+        return {"stress": a.stress, "stiffness": d}
+    return {"stress": a.stress}
+
+
+def relative_l2(pred: np.ndarray, true: np.ndarray) -> float:
+    """||pred - true||_2 / ||true||_2 over all entries."""
+    return float(np.linalg.norm(pred - true) / max(np.linalg.norm(true), 1e-300))
+
+
+def fit_surrogate(
+    data: Arrays | str | Path,
+    options: TrainOptions | None = None,
+    mode: str = "joint",
+    split_by: str = "point",
+    split_seed: int = 0,
+    progress=None,
+) -> tuple[Surrogate, dict]:
+    """Train a committee surrogate; returns it and a report (metrics, curves, timing)."""
+    opt = options or TrainOptions()
+    if mode not in MODES:
+        raise MslearnInputError(f"mode {mode!r}; expected one of {MODES}")
+    a = data if isinstance(data, Arrays) else load_point_data(data)
+    if len(a.x) < 10:
+        raise MslearnInputError(f"only {len(a.x)} samples: too few to train")
+    idx = split_indices(a.run, a.point, split_by, seed=split_seed)
+    if min(len(v) for v in idx.values()) == 0:
+        idx = split_indices(a.run, a.point, "point", seed=split_seed)
+    tr, va, te = idx["train"], idx["val"], idx["test"]
+    x_norm = Standardiser.fit(a.x[tr])
+    targets = _targets(a, mode)
+    y_norm = {k: Standardiser.fit(v[tr]) for k, v in targets.items()}
+    nets, curves = {}, {}
+    for name, y in targets.items():
+        xn = (a.x - x_norm.mean) / x_norm.std
+        yn = (y - y_norm[name].mean) / y_norm[name].std
+        res = train_committee(xn[tr], yn[tr], xn[va], yn[va], opt, progress)
+        nets[name] = res.model
+        curves[name] = {
+            "epochs": res.curve_epochs,
+            "train": res.curve_train,
+            "val": res.curve_val,
+            "best_epoch": res.best_epoch,
+            "stopped_by": res.stopped_by,
+            "wall_time_s": res.wall_time_s,
+            "epochs_run": res.epochs,
+        }
+    meta = {
+        "dtype": opt.dtype,
+        "train_options": asdict(opt),
+        "split": {
+            "by": split_by,
+            "seed": split_seed,
+            "sizes": {k: int(len(v)) for k, v in idx.items()},
+        },
+        "x_min": a.x[tr].min(axis=0).tolist(),
+        "x_max": a.x[tr].max(axis=0).tolist(),
+        "data_fingerprint": fingerprint(a.x, a.stress, a.stiffness),
+    }
+    sur = Surrogate(mode, nets, x_norm, y_norm, a.nv, meta)
+    s, D, _ = sur.predict(a.x[te])
+    metrics = {
+        "test_stress_rel_error": relative_l2(s, a.stress[te]),
+        "test_stiffness_rel_error": relative_l2(D, a.stiffness[te]),
+        "test_samples": int(len(te)),
+        "train_samples": int(len(tr)),
+    }
+    sur.meta["metrics"] = metrics
+    return sur, {"metrics": metrics, "curves": curves}
+
+
+def plot_learning_curves(path: Path, curves: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
+    for ax, (name, c) in zip(axes[0], curves.items(), strict=True):
+        ep = np.array(c["epochs"])
+        tr, va = np.array(c["train"]), np.array(c["val"])
+        for m in range(tr.shape[1]):
+            ax.semilogy(
+                ep, tr[:, m], color="C0", alpha=0.5, lw=1, label="train" if m == 0 else None
+            )
+            ax.semilogy(
+                ep, va[:, m], color="C1", alpha=0.7, lw=1, label="validation" if m == 0 else None
+            )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MSE (standardised)")
+        ax.set_title(f"{name}: {tr.shape[1]} members ({c['stopped_by']})")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
