@@ -35,7 +35,7 @@ def test_cell_list_matches_brute_force_under_shear(gamma):
     pn = np.zeros((40 * n, 2), np.int32)
     pfs = np.zeros(40 * n)
     s_w = s.copy()
-    k = build_pairs(s_w, rad, h, skin, pi, pj, pn, pfs, 0)
+    k = build_pairs(s_w, rad, h, skin, pi, pj, pn, pfs, pfs.copy(), 0)
     assert k > 0
     assert np.all((s_w >= 0) & (s_w < 1))
     got = {(int(pi[q]), int(pj[q]), int(pn[q, 0]), int(pn[q, 1])) for q in range(k)}
@@ -53,18 +53,21 @@ def test_history_carried_across_rebuild_and_wrap():
     cap = 40 * n
     pi, pj = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
     pn, pfs = np.zeros((cap, 2), np.int32), np.zeros(cap)
-    k = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, 0)
+    pmr = np.zeros(cap)
+    k = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, pmr, 0)
     pfs[:k] = np.arange(k) + 1.0
     key = {}
     for q in range(k):
         d = h @ (s[pj[q]] - s[pi[q]] + pn[q])
         key[(int(pi[q]), int(pj[q]), round(d[0], 12), round(d[1], 12))] = pfs[q]
     s += np.array([1.0, -2.0])  # every particle leaves the cell: shifts must follow
-    k2 = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, k)
+    pmr[:k] = -pfs[:k]
+    k2 = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, pmr, k)
     assert k2 == k
     for q in range(k2):
         d = h @ (s[pj[q]] - s[pi[q]] + pn[q])
         assert key[(int(pi[q]), int(pj[q]), round(d[0], 12), round(d[1], 12))] == pfs[q]
+        assert pmr[q] == -pfs[q]
 
 
 def test_no_lost_contacts_after_large_simple_shear(packing100):

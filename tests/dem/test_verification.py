@@ -58,3 +58,21 @@ def test_run_cases_smoke_keys():
     for c in cases:
         assert {"name", "value", "reference", "tolerance", "passed"} <= set(c)
         assert c["passed"], c
+
+
+def test_rolling_resistance_limit():
+    _check(V.case_rolling_limit())
+
+
+def test_rolling_resistance_raises_shear_strength(packing100):
+    """Same packing, drained biaxial to 4 %: rolling resistance raises the
+    mobilised friction at the end of the test (reported, loose check)."""
+    from mslearn.dem.elements import BiaxialOptions, biaxial_test
+    from mslearn.dem.params import ContactParams
+
+    o = BiaxialOptions(axial_strain=0.04, record_every=2e-3)
+    base = biaxial_test(packing100.state, o).summary
+    st = packing100.state.copy()
+    st.set_params(ContactParams(rolling_stiffness=1.0, rolling_friction=0.3))
+    roll = biaxial_test(st, o).summary
+    assert roll["critical_friction_angle_deg"] > base["critical_friction_angle_deg"]

@@ -80,7 +80,8 @@ def run_batch(state: DEMState, ctrl: np.ndarray, max_regrow: int = 4) -> np.ndar
         d = np.zeros((R, K.N_DIAG))
         K.advance_batch(
             state.s, state.v, state.omega, state.theta, state.radius, state.mass, state.inertia,
-            state.disp, state.pair_i, state.pair_j, state.pair_n, state.pair_fs, state.pair_fn,
+            state.disp, state.pair_i, state.pair_j, state.pair_n, state.pair_fs, state.pair_mr,
+            state.pair_fn,
             state.pair_flag, state.npairs, state.p_off, state.c_off, state.h, state.h_ref,
             state.dh, state.h_build, state.strain, state.rotation, state.step, state.params,
             ctrl, d,

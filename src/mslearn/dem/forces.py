@@ -17,7 +17,9 @@ from numba import njit
 from mslearn.dem.params import (
     LAW_LINEAR,
     P_DT,
+    P_ETA,
     P_KN,
+    P_KR,
     P_KT,
     P_LAW,
     P_MAXOV,
@@ -26,8 +28,8 @@ from mslearn.dem.params import (
     P_VISC_T,
 )
 
-N_WORK = 9
-W_DX, W_DY, W_UX, W_UY, W_WI, W_WJ, W_RI, W_RJ, W_MS = range(N_WORK)
+N_WORK = 10
+W_DX, W_DY, W_UX, W_UY, W_WI, W_WJ, W_RI, W_RJ, W_MS, W_MR = range(N_WORK)
 
 
 @njit(cache=True)
@@ -213,7 +215,52 @@ def _extras(law, knc, ktc, npairs, pfs, pfn, w, acc, full, need_k):
 
 
 @njit(cache=True)
-def _scatter(pi, pj, npairs, w, F, T):
+def _rolling(law, knc, ktc, kr_c, eta, pmr, npairs, w):
+    """Rolling resistance (optional): moment on j from the relative rotation
+    ``(w_j - w_i) dt`` (in rows W_WJ - W_WI before the math pass overwrites
+    them), elastic-perfectly plastic, into row W_MR; returns its energy."""
+    dx = w[W_DX]
+    dy = w[W_DY]
+    ri = w[W_RI]
+    rj = w[W_RJ]
+    wi = w[W_WI]
+    wj = w[W_WJ]
+    mr = w[W_MR]
+    e = 0.0
+    for c in range(npairs):
+        r1 = ri[c]
+        r2 = rj[c]
+        rs = r1 + r2
+        d2 = dx[c] ** 2 + dy[c] ** 2
+        if d2 >= rs * rs:
+            pmr[c] = 0.0
+            mr[c] = 0.0
+            continue
+        ov = rs - math.sqrt(d2)
+        rr = r1 * r2 / rs
+        if law == LAW_LINEAR:
+            kn = knc * rr
+            kt = ktc * kn
+        else:
+            sq = math.sqrt(4.0 * rr * ov)
+            kn = knc * sq
+            kt = ktc * sq
+        kr = kr_c * kt * rr * rr
+        m = pmr[c] - kr * (wj[c] - wi[c])
+        mmax = eta * rr * kn * ov
+        if m > mmax:
+            m = mmax
+        elif m < -mmax:
+            m = -mmax
+        pmr[c] = m
+        mr[c] = m
+        if kr > 0:
+            e += 0.5 * m * m / kr
+    return e
+
+
+@njit(cache=True)
+def _scatter(pi, pj, npairs, w, F, T, roll):
     fxa = w[W_UX]
     fya = w[W_UY]
     tia = w[W_WI]
@@ -233,11 +280,16 @@ def _scatter(pi, pj, npairs, w, F, T):
         F[i, 1] -= fy
         T[i] += tia[c]
         T[j] += tja[c]
+    if roll:
+        mr = w[W_MR]
+        for c in range(npairs):
+            T[pj[c]] += mr[c]
+            T[pi[c]] -= mr[c]
 
 
 @njit(cache=True)
 def contact_forces_split(
-    s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass, acc, full,
+    s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pmr, pfn, pflag, npairs, F, T, mass, acc, full,
     need_k, w, fresh,
 ):  # fmt: skip
     """As kernels.contact_forces (same outputs), in gather/compute/scatter passes.
@@ -253,6 +305,10 @@ def contact_forces_split(
     if fresh:
         pair_constants(rad, mass, pi, pj, npairs, w)
     _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w)
+    roll = prm[P_KR] > 0
+    e_roll = 0.0
+    if roll:
+        e_roll = _rolling(law, prm[P_KN], prm[P_KT], prm[P_KR], prm[P_ETA], pmr, npairs, w)
     ex = _compute(law, prm[P_KN], prm[P_KT], prm[P_MU], bn, bt, visc, dt, prm[P_MAXOV], pfs, pfn,
                   pflag, npairs, w, acc)  # fmt: skip
     for q in range(4, 9):
@@ -261,4 +317,5 @@ def contact_forces_split(
     full = full or ex > 0.0  # beyond the overlap limit: report the ratio now
     if full or need_k:
         _extras(law, prm[P_KN], prm[P_KT], npairs, pfs, pfn, w, acc, full, need_k)
-    _scatter(pi, pj, npairs, w, F, T)
+        acc[7] += e_roll
+    _scatter(pi, pj, npairs, w, F, T, roll)

@@ -357,7 +357,7 @@ def _min_stretch_dev(h, hb):
 @njit(cache=True)
 def advance_one(
     s, v, om, theta, rad, mass, inertia, disp,
-    pi, pj, pn, pfs, pfn, pflag, npairs_arr,
+    pi, pj, pn, pfs, pmr, pfn, pflag, npairs_arr,
     h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
 ):  # fmt: skip
     """Advance one RVE under the control row ``ctrl`` (see C_* indices).
@@ -416,7 +416,7 @@ def advance_one(
             dev = _min_stretch_dev(h, h_build)
             need = 2.0 * iout[2] + dev * (2.0 * rmax + skin) >= skin
         if need:
-            k = build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs)
+            k = build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs)
             if k < 0:
                 status = -4
                 diag[D_NEEDCAP] = -k
@@ -435,8 +435,8 @@ def advance_one(
         # --- forces at (s, h)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
-        contact_forces_split(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T,
-                             mass, acc, full, servo, work, fresh)  # fmt: skip
+        contact_forces_split(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pmr, pfn, pflag, npairs,
+                             F, T, mass, acc, full, servo, work, fresh)  # fmt: skip
         fresh = False
         if acc[10] > prm[P_MAXOV]:
             status = -3
@@ -529,7 +529,7 @@ def advance_one(
 @njit(cache=True, parallel=True)
 def advance_batch(
     s, v, om, theta, rad, mass, inertia, disp,
-    pi, pj, pn, pfs, pfn, pflag, npairs, p_off, c_off,
+    pi, pj, pn, pfs, pmr, pfn, pflag, npairs, p_off, c_off,
     h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
 ):  # fmt: skip
     """Advance every RVE of a batch (prange over RVEs); arrays are the flat
@@ -542,7 +542,7 @@ def advance_batch(
         cb = c_off[r + 1]
         advance_one(
             s[a:b], v[a:b], om[a:b], theta[a:b], rad[a:b], mass[a:b], inertia[a:b], disp[a:b],
-            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pfn[ca:cb], pflag[ca:cb],
+            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pmr[ca:cb], pfn[ca:cb], pflag[ca:cb],
             npairs[r : r + 1], h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1],
             tstep[r : r + 1], prm[r], ctrl[r], diag[r],
         )  # fmt: skip

@@ -30,7 +30,9 @@ def _heights(h):
 
 
 @njit(cache=True)
-def _try_add(i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, old_start, oi_j, on, ofs):
+def _try_add(
+    i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr, old_start, oi_j, on, ofs, omr
+):  # fmt: skip
     d1 = s[j, 0] - s[i, 0] + n1
     d2 = s[j, 1] - s[i, 1] + n2
     x = h[0, 0] * d1 + h[0, 1] * d2
@@ -44,21 +46,25 @@ def _try_add(i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, old_start, 
         nn[k, 0] = n1
         nn[k, 1] = n2
         f = 0.0
+        m = 0.0
         for q in range(old_start[i], old_start[i + 1]):
             if oi_j[q] == j and on[q, 0] == n1 and on[q, 1] == n2:
                 f = ofs[q]
+                m = omr[q]
                 break
         nfs[k] = f
+        nmr[k] = m
     return k + 1
 
 
 @njit(cache=True)
-def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs):
+def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs):
     """Rebuild the pair list of one RVE in place.
 
     s: (N, 2) fractional positions (wrapped into [0, 1) here); rad: (N,);
     h: (2, 2) cell; skin [m]; pi, pj: (cap,) int32; pn: (cap, 2) int32;
-    pfs: (cap,) tangential force history; npairs: current count.
+    pfs, pmr: (cap,) tangential force and rolling moment histories;
+    npairs: current count.
     Returns the new count, or -needed when ``cap`` is too small (list and
     positions then unchanged apart from the wrap, which is consistent).
     """
@@ -88,10 +94,12 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs):
     oj = pj[:npairs].copy()
     on = pn[:npairs].copy()
     ofs = pfs[:npairs].copy()
+    omr = pmr[:npairs].copy()
     ni = np.empty(cap, dtype=np.int32)
     nj = np.empty(cap, dtype=np.int32)
     nn = np.empty((cap, 2), dtype=np.int32)
     nfs = np.empty(cap)
+    nmr = np.empty(cap)
 
     rmax = 0.0
     for i in range(nP):
@@ -137,8 +145,8 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs):
                     while j >= 0:
                         if j > i:
                             k = _try_add(
-                                i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs,
-                                old_start, oj, on, ofs,
+                                i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr,
+                                old_start, oj, on, ofs, omr,
                             )  # fmt: skip
                         j = nxt[j]
     else:
@@ -151,8 +159,8 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs):
                         if i == j and (n1 < 0 or (n1 == 0 and n2 <= 0)):
                             continue
                         k = _try_add(
-                            i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs,
-                            old_start, oj, on, ofs,
+                            i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr,
+                            old_start, oj, on, ofs, omr,
                         )  # fmt: skip
     if k > cap:
         # restore old pair list (shifts already consistent with wrapped s)
@@ -163,4 +171,5 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, npairs):
         pn[q, 0] = nn[q, 0]
         pn[q, 1] = nn[q, 1]
         pfs[q] = nfs[q]
+        pmr[q] = nmr[q]
     return k

@@ -41,7 +41,9 @@ P_SKIN = 8  # Verlet skin [m]
 P_THICK = 9  # thickness [m]
 P_MAXOV = 10  # max overlap / min radius before the run is stopped
 P_VMAX = 11  # runaway: max fluctuation speed * dt / r_min
-N_PARAMS = 12
+P_KR = 12  # rolling stiffness factor beta_r (kr = beta_r kt R^2), 0: no rolling resistance
+P_ETA = 13  # rolling friction eta_r (|M| <= eta_r R fn)
+N_PARAMS = 14
 
 LAW_LINEAR = 0
 LAW_HERTZ = 1
@@ -57,6 +59,8 @@ class ContactParams:
     local_damping: Cundall non-viscous damping ratio (0.1 in seed 000).
     viscous_damping / viscous_damping_t: contact dashpots as fractions of the
     critical damping ``2 sqrt(m* k)``; restitution ``exp(-b pi / sqrt(1 - b^2))``.
+    rolling_stiffness, rolling_friction: optional rolling resistance (see the
+    module docstring); 0 switches it off.
     """
 
     law: Literal["linear", "hertz"] = "linear"
@@ -72,6 +76,8 @@ class ContactParams:
     viscous_damping_t: float = 0.0
     max_overlap_ratio: float = 0.5
     runaway_ratio: float = 0.5
+    rolling_stiffness: float = 0.0
+    rolling_friction: float = 0.0
 
     def __post_init__(self) -> None:
         def pos(name: str) -> None:
@@ -104,6 +110,10 @@ class ContactParams:
             raise MslearnInputError(
                 f"ContactParams.friction = {self.friction!r}: expected a number >= 0"
             )
+        for name in ("rolling_stiffness", "rolling_friction"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise MslearnInputError(f"ContactParams.{name} = {v!r}: expected a number >= 0")
         in_range("local_damping", 0.0, 1.0)
         in_range("viscous_damping", 0.0, 1.0)
         in_range("viscous_damping_t", 0.0, 1.0)
@@ -136,6 +146,8 @@ class ContactParams:
         r[P_THICK] = self.thickness
         r[P_MAXOV] = self.max_overlap_ratio
         r[P_VMAX] = self.runaway_ratio
+        r[P_KR] = self.rolling_stiffness
+        r[P_ETA] = self.rolling_friction
         return r
 
 

@@ -31,7 +31,8 @@ class DEMState:
     radius, mass [kg], inertia [kg m^2] (P,); disp (P, 2) fluctuation
     displacement since the last neighbour build [m];
     pair_i, pair_j (C,) int32 local indices; pair_n (C, 2) int32 image shift;
-    pair_fs (C,) tangential force [N]; pair_fn (C,) elastic normal force [N];
+    pair_fs (C,) tangential force [N]; pair_mr (C,) rolling moment [N m];
+    pair_fn (C,) elastic normal force [N];
     pair_flag (C,) int8 (0 open, 1 stuck, 2 sliding); npairs (R,) int64;
     p_off, c_off (R + 1,) int64; h, h_ref, dh, h_build (R, 2, 2) cell,
     reference cell, last increment, cell at last build (NaN: rebuild);
@@ -52,6 +53,7 @@ class DEMState:
     pair_j: np.ndarray
     pair_n: np.ndarray
     pair_fs: np.ndarray
+    pair_mr: np.ndarray
     pair_fn: np.ndarray
     pair_flag: np.ndarray
     npairs: np.ndarray
@@ -121,6 +123,7 @@ class DEMState:
             pair_j=np.zeros(cap, np.int32),
             pair_n=np.zeros((cap, 2), np.int32),
             pair_fs=np.zeros(cap),
+            pair_mr=np.zeros(cap),
             pair_fn=np.zeros(cap),
             pair_flag=np.zeros(cap, np.int8),
             npairs=np.zeros(1, np.int64),
@@ -180,10 +183,21 @@ class DEMState:
     @classmethod
     def load(cls, path: str | Path) -> DEMState:
         with np.load(path) as z:
-            return cls(**{f.name: z[f.name].copy() for f in fields(cls)})
+            return cls.from_arrays({k: z[k] for k in z.files})
 
     @classmethod
     def from_arrays(cls, d: dict[str, np.ndarray]) -> DEMState:
+        """From named arrays; states saved before rolling resistance existed
+        (no ``pair_mr``, 12 parameter columns) are upgraded with zeros."""
+        d = dict(d)
+        if "pair_mr" not in d and "pair_fs" in d:
+            d["pair_mr"] = np.zeros_like(d["pair_fs"])
+        prm = np.asarray(d.get("params", np.zeros((0, N_PARAMS))))
+        if prm.ndim == 2 and prm.shape[1] < N_PARAMS:
+            d["params"] = np.pad(prm, ((0, 0), (0, N_PARAMS - prm.shape[1])))
+        missing = [f.name for f in fields(cls) if f.name not in d]
+        if missing:
+            raise MslearnInputError(f"DEM state arrays missing: {missing}")
         return cls(**{f.name: np.array(d[f.name]) for f in fields(cls)})
 
     # ---------------------------------------------------------------- batches
@@ -206,7 +220,7 @@ class DEMState:
             ca.append(ca[-1] + int(st.c_off[r + 1] - st.c_off[r]))
         out: dict[str, np.ndarray] = {}
         part = ["s", "v", "omega", "theta", "radius", "mass", "inertia", "disp"]
-        pair = ["pair_i", "pair_j", "pair_n", "pair_fs", "pair_fn", "pair_flag"]
+        pair = ["pair_i", "pair_j", "pair_n", "pair_fs", "pair_mr", "pair_fn", "pair_flag"]
         per = ["npairs", "h", "h_ref", "dh", "h_build", "strain", "rotation", "step", "params"]
         for name in part:
             out[name] = np.concatenate(
@@ -236,7 +250,7 @@ class DEMState:
             new_c.append(new_c[-1] + max(per_particle * n, int(self.npairs[r]), 64))
         out = self.copy()
         C = new_c[-1]
-        for name in ["pair_i", "pair_j", "pair_n", "pair_fs", "pair_fn", "pair_flag"]:
+        for name in ["pair_i", "pair_j", "pair_n", "pair_fs", "pair_mr", "pair_fn", "pair_flag"]:
             old = getattr(self, name)
             arr = np.zeros((C,) + old.shape[1:], old.dtype)
             for r in range(self.n_rves):

@@ -97,7 +97,7 @@ def case_hertz() -> list[dict]:
         from mslearn.dem.neighbours import build_pairs
 
         k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
-                        st.pair_fs, 0)  # fmt: skip
+                        st.pair_fs, st.pair_mr, 0)  # fmt: skip
         contact_forces(st.s, st.v, st.omega, st.radius, st.h[0], st.dh[0], st.params[0],
                        st.pair_i, st.pair_j, st.pair_n, st.pair_fs, st.pair_fn, st.pair_flag, k,
                        F, T, st.mass, acc)  # fmt: skip
@@ -121,7 +121,7 @@ def case_coulomb_sliding() -> list[dict]:
     from mslearn.dem.neighbours import build_pairs
 
     k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
-                    st.pair_fs, 0)  # fmt: skip
+                    st.pair_fs, st.pair_mr, 0)  # fmt: skip
     st.v[1] = [1e-3, 0.0]  # j slides along -t (t = (-1, 0) for n = (0, 1))
     F = np.zeros((2, 2))
     T = np.zeros(2)
@@ -135,6 +135,44 @@ def case_coulomb_sliding() -> list[dict]:
     return [
         _case("dem.coulomb.max_ft_over_mu_fn", ratio_max, 1.0, 1e-14),
         _case("dem.coulomb.sliding_flag", float(st.pair_flag[0]), 2.0, 0.0),
+    ]
+
+
+def case_rolling_limit() -> list[dict]:
+    """Rolling resistance: two pressed disks, one spinning at a constant rate;
+    the rolling moment grows as kr dtheta and stops exactly at eta R fn."""
+    from mslearn.dem.forces import N_WORK, contact_forces_split
+    from mslearn.dem.neighbours import build_pairs
+
+    p = ContactParams(local_damping=0.0, rolling_stiffness=1.0, rolling_friction=0.2)
+    r = 0.01
+    ov = 1e-5
+    x = np.array([[0.1, 0.1], [0.1, 0.1 + 2 * r - ov]])
+    st = DEMState.from_particles(x, np.array([r, r]), np.eye(2) * 0.4, p)
+    k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
+                    st.pair_fs, st.pair_mr, 0)  # fmt: skip
+    st.omega[1] = 1.0
+    F = np.zeros((2, 2))
+    T = np.zeros(2)
+    acc = np.zeros(12)
+    w = np.zeros((N_WORK, st.pair_i.shape[0]))
+    kn, kt = pair_stiffness(p, r, r)
+    R = r / 2
+    kr = kt * R * R
+    first = None
+    ratio = 0.0
+    for it in range(20000):
+        contact_forces_split(st.s, st.v, st.omega, st.radius, st.h[0], st.dh[0], st.params[0],
+                             st.pair_i, st.pair_j, st.pair_n, st.pair_fs, st.pair_mr,
+                             st.pair_fn, st.pair_flag, k, F, T, st.mass, acc, False, False, w,
+                             it == 0)  # fmt: skip
+        if first is None:
+            first = st.pair_mr[0]
+        ratio = max(ratio, abs(st.pair_mr[0]) / (0.2 * R * st.pair_fn[0]))
+    dt = st.dt[0]
+    return [
+        _case("dem.rolling.first_step_moment_Nm", first, -kr * dt, 1e-12 * kr * dt),
+        _case("dem.rolling.max_moment_over_eta_R_fn", ratio, 1.0, 1e-9),
     ]
 
 
@@ -252,6 +290,7 @@ def run_cases(smoke: bool = True) -> list[dict]:
     out += case_hertz()
     out += case_coulomb_sliding()
     out += case_hex_stiffness()
+    out += case_rolling_limit()
     st = packing(100 if smoke else 500)
     out += case_preparation(st)
     out += case_stiffness_properties(st)
