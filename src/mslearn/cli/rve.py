@@ -39,6 +39,8 @@ class RVEConfig(BaseModel):
     thickness: float = Field(0.1, gt=0)
     local_damping: float = Field(0.1, ge=0, lt=1)
     compaction_friction: float = Field(0.0, ge=0)
+    rolling_stiffness: float = Field(0.0, ge=0, description="kr = value * kt * R^2; 0: off")
+    rolling_friction: float = Field(0.0, ge=0, description="|M| <= value * R * fn")
     unbalanced_tol: float = Field(1e-4, gt=0)
 
 
@@ -103,6 +105,7 @@ def _params(c: RVEConfig):
         law=c.law, young=c.young, stiffness_ratio=c.stiffness_ratio,
         shear_modulus=c.shear_modulus, poisson=c.poisson, friction=c.friction,
         density=c.density, thickness=c.thickness, local_damping=c.local_damping,
+        rolling_stiffness=c.rolling_stiffness, rolling_friction=c.rolling_friction,
     )  # fmt: skip
 
 
