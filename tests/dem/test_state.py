@@ -85,3 +85,19 @@ def test_replicate(packing100, n):
     b = packing100.state.replicate(n)
     assert b.n_rves == n
     assert np.all(b.n_particles == 100)
+
+
+def test_thread_count_does_not_change_numbers(packing100):
+    import numba
+
+    de = np.array([[-1e-3, 0, 0], [0, 0, 1e-3], [5e-4, -5e-4, 0], [0, -1e-3, 0]])
+    out = []
+    n0 = numba.get_num_threads()
+    try:
+        for th in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(th)
+            b = packing100.state.replicate(4)
+            out.append(apply_strain(b, de, OPT).stress)
+    finally:
+        numba.set_num_threads(n0)
+    np.testing.assert_array_equal(out[0], out[-1])
