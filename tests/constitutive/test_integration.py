@@ -138,3 +138,23 @@ def test_path_leaving_admissible_region_names_point_and_step():
     strain[1, :, :3] = -torch.linspace(0.05, 0.5, 5, dtype=D)[:, None]  # large isotropic tension
     with pytest.raises(MslearnInputError, match=r"Gauss point 1, step \d"):
         integrate_path(model, prm, strain, torch.full((2,), 100e3, dtype=D))
+
+
+@pytest.mark.parametrize("mode", ["none", "two_anchor", "exponential"])
+def test_closed_form_gradients_match_autograd(mode):
+    """a = df/dsigma, b = dg/dsigma of the closed forms (cs_grads) vs autograd on f, g."""
+    from mslearn.constitutive.integrate import initial_state
+
+    torch.manual_seed(0)
+    for model in (CSUH(LodeOptions(mode)), ModifiedCamClay(LodeOptions(mode))):
+        prm = params_as_tensors(model, None)
+        ctx = model.prepare(prm)
+        st = initial_state(model, prm, ctx, torch.full((4,), 100e3, dtype=D))
+        sig = st.sigma + 3e4 * torch.randn(4, 6, dtype=D)
+        aux = model.flow_aux(prm, ctx, st.internal, sig)
+        a, b = model.grads(prm, ctx, st.internal, sig, aux)
+        s = sig.clone().requires_grad_(True)
+        (a_ad,) = torch.autograd.grad(model.yield_fn(prm, ctx, st.internal, s).sum(), s)
+        torch.testing.assert_close(a, a_ad, rtol=1e-9, atol=1e-20)
+        (b_ad,) = torch.autograd.grad(model.potential(prm, ctx, st.internal, s, aux).sum(), s)
+        torch.testing.assert_close(b, b_ad, rtol=1e-9, atol=1e-20)

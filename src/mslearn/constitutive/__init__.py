@@ -9,7 +9,7 @@ Importing this package registers the material configs ``mcc``, ``csuh``,
 ``dh`` and ``ime`` with :mod:`mslearn.materials.config`.
 """
 
-from mslearn.constitutive import config as _config  # registers the material configs
+from mslearn.constitutive import config as _config  # noqa: F401 (registers the configs)
 from mslearn.constitutive.integrate import IntegrationOptions, PathResult, integrate_path
 from mslearn.constitutive.lode import LodeOptions
 from mslearn.constitutive.material import TorchMaterial

@@ -66,6 +66,14 @@ def _principal_stress(q: float | torch.Tensor, theta: float) -> torch.Tensor:
     return torch.stack([*vals, z, z, z], -1)
 
 
+def _q_c_float(q: float, theta: float) -> float:
+    """q_c of Eq. 19 in plain floats for the principal state of :func:`_principal_stress`."""
+    s1, s2, s3 = (1.0 - 2.0 / 3.0 * q * math.sin(theta + 2.0 * math.pi * i / 3.0) for i in range(3))
+    i1, i2, i3 = s1 + s2 + s3, s1 * s2 + s2 * s3 + s3 * s1, s1 * s2 * s3
+    a, b = i1 * i2 - i3, max(i1 * i2 - 9.0 * i3, 0.0)
+    return 2.0 * i1 * math.sqrt(b) / (3.0 * math.sqrt(a) - math.sqrt(b))
+
+
 def _bisect(fun, lo: float, hi: float, iters: int = 80) -> float:
     flo = fun(lo)
     for _ in range(iters):
@@ -89,8 +97,7 @@ def smp_ratio(m: torch.Tensor, theta: float) -> torch.Tensor:
     qmax *= 1.0 - 1e-9
 
     def res(q: float) -> float:
-        with torch.no_grad():
-            return float(q_c_ts(_principal_stress(q, theta))) - m0
+        return _q_c_float(q, theta) - m0
 
     if res(qmax) < 0.0:  # no root: the locus does not reach M (very large M)
         q_star = qmax

@@ -81,6 +81,10 @@ class Model:
     def plastic_modulus(self, params, ctx, internal, sig, b, aux) -> torch.Tensor:
         raise NotImplementedError
 
+    def grads(self, params, ctx, internal, sig, aux):
+        """Closed-form (df/dsigma, dg/dsigma), or None to use autograd on f and g."""
+        return None
+
     def update_internal(self, params, ctx, internal, sig, deps, dlam, b, aux) -> Internal:
         """Internal variables at the end of a sub-increment (deps: total increment)."""
         raise NotImplementedError

@@ -33,6 +33,7 @@ from mslearn.constitutive.models.critical_state import (
     q2_and_m,
     void_ratio_after,
 )
+from mslearn.constitutive.models.cs_grads import potential_grad, yield_grad
 
 
 class CSUH(Model):
@@ -48,8 +49,16 @@ class CSUH(Model):
         ParamSpec("M", 1.25, 0.8, 2.0),
     )
 
-    def __init__(self, lode: LodeOptions | None = None) -> None:
+    def __init__(self, lode: LodeOptions | None = None, closed_form: bool = True) -> None:
         self.lode = lode or LodeOptions("exponential")
+        self.closed_form = closed_form
+
+    def grads(self, params, ctx, internal, sig, aux):
+        if self.lode.mode == "ts" or not self.closed_form:
+            return None
+        ps = ctx["ps"] * P_REF
+        a = yield_grad(sig, params["M"], ps, self.lode.mode, ctx.get("lode_shape"))
+        return a, potential_grad(sig, aux["g_scale"])
 
     def prepare(self, params):
         ctx = lode_ctx(params["M"], self.lode)

@@ -27,6 +27,7 @@ from mslearn.constitutive.models.critical_state import (
     q2_and_m,
     void_ratio_after,
 )
+from mslearn.constitutive.models.cs_grads import yield_grad
 
 
 class ModifiedCamClay(Model):
@@ -46,7 +47,9 @@ class ModifiedCamClay(Model):
         lode: LodeOptions | None = None,
         initial_state: Literal["ocr", "void"] = "ocr",
         ocr: float = 1.0,
+        closed_form: bool = True,
     ) -> None:
+        self.closed_form = closed_form
         self.lode = lode or LodeOptions("none")
         self.initial_state = initial_state
         self.ocr = float(ocr)
@@ -80,6 +83,12 @@ class ModifiedCamClay(Model):
             + torch.log1p(q2 / (m * m * p * p))
             - internal["H"] / ctx["cp"]
         )
+
+    def grads(self, params, ctx, internal, sig, aux):
+        if self.lode.mode == "ts" or not self.closed_form:
+            return None
+        a = yield_grad(sig, params["M"], 0.0, self.lode.mode, ctx.get("lode_shape"))
+        return a, a
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
         return b[..., :3].sum(-1) / ctx["cp"]
