@@ -48,6 +48,7 @@ class CalibrationOptions:
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
     seed: int = 0
     threads: int = 1
+    max_seconds: float | None = None  # wall-clock budget (status "time_limit")
 
     def integration(self) -> IntegrationOptions:
         return IntegrationOptions(
@@ -64,7 +65,7 @@ class CalibrationResult:
     test_loss: float | None
     epochs_run: int
     epochs_per_s: float
-    status: str  # "ok" | "nan_stop"
+    status: str  # "ok" | "nan_stop" | "time_limit"
     history: dict[str, np.ndarray] = field(default_factory=dict)
     split: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -231,6 +232,9 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
         if on_epoch is not None:
             on_epoch(epoch, {"loss": float(loss.detach()), "val": lv})
         optim.step()
+        if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
+            status = "time_limit"
+            break
     elapsed = time.perf_counter() - t0
     n_run = len(hist["loss"])
     test_loss = None
