@@ -122,8 +122,8 @@ def test_verify_json_lists_cases():
         assert c["passed"] and np.isfinite(c["value"])
 
 
-def test_demo_quick(tmp_path):
-    r = mslearn("demo", "--quick", "--json", "--out", str(tmp_path / "demo"))
+def test_demo_laws_quick(tmp_path):
+    r = mslearn("demo", "--laws", "--quick", "--json", "--out", str(tmp_path / "demo"))
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout.strip().splitlines()[-1])
     assert rep["verification_passed"] and all(x["completed"] for x in rep["runs"])

@@ -273,14 +273,20 @@ def demo(
     json_: bool = JsonOption,
     quick: bool = typer.Option(False, "--quick", help="Smaller, faster version."),
     smoke: bool = typer.Option(False, "--smoke", help="Same as --quick."),
+    laws: bool = typer.Option(False, "--laws", help="Reference-law FEM demo (no learning)."),
     debug: bool = DebugOption,
 ) -> None:
-    """The main job on built-in defaults: biaxial (4 meshes) and strip footing with a
-    reference elastoplastic material, the verification suite, and a report."""
-    from mslearn.runs.demo import run_demo
-
+    """The whole pipeline: FEM-DEM data -> committee -> FEM-ML vs FEM-DEM on a held-out
+    path, with a report (report.md, report.json)."""
     out = default_out(out, "demo")
-    summary = run_demo(out, quick=quick or smoke)
+    if laws:
+        from mslearn.runs.demo_laws import run_demo as run_laws
+
+        summary = run_laws(out, quick=quick or smoke)
+    else:
+        from mslearn.runs.demo import run_demo
+
+        summary = run_demo(out, quick=quick or smoke)
     if json_:
         print_json(summary)
     else:

@@ -47,6 +47,9 @@ class NewtonOptions:
     #: is a secant (linear convergence, e.g. DEM contact stiffness); "aitken"; "none"
     acceleration: str = "auto"
     aitken_bounds: tuple[float, float] = (0.2, 5.0)
+    #: accept a step at max_iterations when the residual test passes but e_u stagnates
+    #: (noisy materials: DEM stress noise bounds e_u from below); logged as a warning
+    accept_on_residual: bool = False
 
     def __post_init__(self) -> None:
         if self.n_steps < 1 or self.max_iterations < 1 or self.max_cuts < 0:
@@ -173,6 +176,16 @@ class StaticSolver:
             if res < opt.tol_residual and (e_u < opt.tol_displacement or res < 1e-12):
                 return True, du, strain, resp, fint, fext, it, res
             res0 = res if res0 is None else res0
+            if it == opt.max_iterations and opt.accept_on_residual and res < opt.tol_residual:
+                log.warning(
+                    "t %.6g: accepted on the residual (%.2e) after %d iterations; "
+                    "e_u stagnated at %.2e",
+                    t_new,
+                    res,
+                    it,
+                    e_u,
+                )
+                return True, du, strain, resp, fint, fext, it, res
             if it == opt.max_iterations or res > opt.divergence_factor * max(res0, 1e-8):
                 return False, du, strain, resp, fint, fext, it, res
             delta = self._solve(resp.stiffness, r_f)

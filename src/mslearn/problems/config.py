@@ -27,6 +27,9 @@ class SolverConfig(BaseModel):
     tol_displacement: float = Field(1e-6, gt=0, description="Algorithm 1 e_u tolerance")
     tol_residual: float = Field(1e-6, gt=0)
     max_cuts: int = Field(6, ge=0)
+    accept_on_residual: bool = Field(
+        False, description="accept at max_iterations if the residual passes (noisy materials)"
+    )
     acceleration: Literal["auto", "aitken", "none"] = Field(
         "auto", description="Aitken relaxation of Newton corrections ('auto': secant D only)"
     )

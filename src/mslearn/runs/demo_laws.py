@@ -1,4 +1,4 @@
-"""`mslearn demo`: the best end-to-end job the package has today.
+"""`mslearn demo --laws`: the FEM with reference elastoplastic laws (no learning).
 
 Biaxial compression (seed 000 Sec. 4.1 meshes 2x4, 4x8, 8x16 Q4 and seed 002's
 8x16 Q8 with rough ends) and a rigid strip footing (seed 003 Sec. 3.1

@@ -37,9 +37,10 @@ DEFAULT = {
     "material": {"type": "dem", "n_particles": 500, "max_relax_steps": 2000},
     "solver": {
         "n_steps": 100,
-        "max_iterations": 40,
+        "max_iterations": 30,
         "tol_displacement": 2e-3,
         "tol_residual": 1e-2,
+        "accept_on_residual": True,
     },
     "output": {"dataset": True},
 }
