@@ -345,7 +345,8 @@ def _markdown(r: dict) -> str:
         f"(version {r['version']}{', quick' if r['quick'] else ''})",
         "",
         f"RVEs of {r['sizes']['particles_per_rve']} disks, {r['sizes']['steps']} load steps to "
-        f"{100 * r['sizes']['axial_strain']:g} % axial strain, {r['sizes']['training_paths']} Gaussian-process confining paths "
+        f"{100 * r['sizes']['axial_strain']:g} % axial strain, "
+        f"{r['sizes']['training_paths']} Gaussian-process confining paths "
         f"for training (coarse mesh), held-out path {r['sizes']['held_out_path']} for the "
         "comparison. Compression positive in the plots.",
         "",
