@@ -8,7 +8,7 @@ import torch
 from mslearn.constitutive.integrate import IntegrationOptions, integrate_path
 from mslearn.constitutive.lode import LodeOptions
 from mslearn.constitutive.material import params_as_tensors
-from mslearn.constitutive.models import CSUH, DeviatoricHardening, ModifiedCamClay
+from mslearn.constitutive.models import CSUH, DeviatoricHardening, EnhancedIME, ModifiedCamClay
 
 from .helpers import D, mixed_paths
 
@@ -28,9 +28,11 @@ def _loss(model, prm, path, weights):
         (ModifiedCamClay(initial_state="void"), {"N": 1.45}),
         (CSUH(LodeOptions("exponential")), None),
         (CSUH(LodeOptions("none")), None),
+        (CSUH(LodeOptions("ts")), None),
         (DeviatoricHardening(), None),
+        (EnhancedIME(), None),
     ],
-    ids=["mcc", "mcc-void", "csuh-exp", "csuh-none", "dh"],
+    ids=["mcc", "mcc-void", "csuh-exp", "csuh-none", "csuh-ts", "dh", "ime"],
 )
 def test_path_gradient_matches_central_differences(model, overrides):
     """Every parameter; unused ones (N in NC MCC) must have zero FD slope too."""
