@@ -18,6 +18,7 @@ outside the training range).
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,7 @@ class Surrogate:
                 )
                 net.load_state_dict(weights[name])
                 nets[name] = net
-        except (OSError, KeyError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
+        except (OSError, KeyError, ValueError, RuntimeError, pickle.UnpicklingError) as exc:
             raise MslearnInputError(f"model {str(folder)!r} is corrupted: {exc}") from None
         if meta.get("features") != FEATURES:
             raise MslearnInputError(
