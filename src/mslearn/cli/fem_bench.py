@@ -92,3 +92,33 @@ def femdem(
             f"{r['dataset_bytes_per_sample']:.0f} B/sample, "
             f"{r['samples_per_hour']:.3g} samples/h"
         )
+
+
+@handle_errors
+def surrogate(
+    json_: bool = JsonOption,
+    mesh: str = typer.Option("fine", help="Mesh preset for the FEM timings."),
+    steps: int = typer.Option(5, help="Load steps of the FEM-ML / elastic runs."),
+    femdem_steps: int = typer.Option(1, help="Load steps of the FEM-DEM reference run."),
+    particles: int = typer.Option(500, help="Disks per RVE of the FEM-DEM reference."),
+    skip_femdem: bool = typer.Option(False, "--skip-femdem", help="No FEM-DEM reference."),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Surrogate inference throughput, FEM-ML vs elastic FEM and vs FEM-DEM per iteration."""
+    from mslearn.runs.surrogate_bench import bench_surrogate
+
+    r = bench_surrogate(mesh, steps, femdem_steps, particles, skip_femdem)
+    if json_:
+        print_json({"machine": machine(), **r})
+        return
+    for row in r["inference"]:
+        typer.echo(
+            f"batch {row['batch']:>6}: committee of 5 {row['points_per_s_committee5']:.3g}"
+            f" points/s, single {row['points_per_s_single']:.3g} points/s, "
+            f"cost ratio {row['committee_cost_ratio']:.2f}"
+        )
+    typer.echo(f"FEM-ML / elastic FEM per iteration: {r['fem_ml_over_elastic_per_iteration']:.2f}")
+    if "speedup_per_iteration" in r:
+        typer.echo(
+            f"FEM-DEM / FEM-ML per iteration ({r['mesh']}): {r['speedup_per_iteration']:.0f}x"
+        )

@@ -297,7 +297,7 @@ def _mount_optional() -> None:
     """Sub-command groups of other packages, mounted when present."""
     import importlib
 
-    from mslearn.cli.fem_bench import fem, femdem
+    from mslearn.cli.fem_bench import fem, femdem, surrogate
 
     groups = {}
     for module, name in (
@@ -319,6 +319,7 @@ def _mount_optional() -> None:
     app.command("fem-ml")(fem_ml)
     bench.command("fem")(fem)
     bench.command("femdem")(femdem)
+    bench.command("surrogate")(surrogate)
     for name, group in groups.items():
         app.add_typer(group, name=name)
 

@@ -55,12 +55,19 @@ class CommitteeMLP(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, n_in) shared by all members, or (M, B, n_in) -> (M, B, n_out)."""
         act = ACTIVATIONS[self.activation]
-        h = x.expand(self.members, *x.shape) if x.dim() == 2 else x
         n = len(self.weights)
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(b.unsqueeze(1), h, w)
-            if i < n - 1:
-                h = act(h)
+        w0, b0 = self.weights[0], self.biases[0]
+        if x.dim() == 2:
+            # shared input: one GEMM against the members' first layers side by side,
+            # (B, n_in) @ (n_in, M * h) -> (M, B, h); much faster than bmm on an expanded x
+            m, n_in, h0 = w0.shape
+            h = (x @ w0.permute(1, 0, 2).reshape(n_in, m * h0)).reshape(-1, m, h0)
+            h = h.permute(1, 0, 2) + b0.unsqueeze(1)
+        else:
+            h = torch.baddbmm(b0.unsqueeze(1), x, w0)
+        for i in range(1, n):
+            h = act(h)
+            h = torch.baddbmm(self.biases[i].unsqueeze(1), h, self.weights[i])
         return h
 
     def member_state(self, m: int) -> list[torch.Tensor]:
