@@ -317,6 +317,13 @@ def _mount_optional() -> None:
 
     app.command("train")(train)
     app.command("fem-ml")(fem_ml)
+    try:
+        from mslearn.cli.calibrate import calibrate
+
+        app.command("calibrate")(calibrate)
+    except ModuleNotFoundError as exc:
+        if exc.name != "mslearn.cli.calibrate":
+            raise
     bench.command("fem")(fem)
     bench.command("femdem")(femdem)
     bench.command("surrogate")(surrogate)
