@@ -24,8 +24,10 @@ class RangeWatch:
         self.first_step: int | None = None
         self.max_uncertainty = 0.0
         self.uncertainty: list[np.ndarray] = []
+        self.kind = ""
 
     def __call__(self, state) -> None:
+        self.kind = state.response.kind
         ex = state.response.extras
         if "uncertainty" in ex:
             u = np.asarray(ex["uncertainty"])
@@ -52,6 +54,8 @@ def run_fem_ml(config: RunConfig, out: Path, progress: bool = True, **kw) -> dic
     s["out_of_range_points"] = len(watch.points)
     s["out_of_range_first_step"] = watch.first_step
     s["max_uncertainty"] = watch.max_uncertainty
+    s["tangent"] = ("autodiff of the stress committee (tangent)" if watch.kind == "tangent"
+                    else "D predicted by the committee (secant)")
     if watch.uncertainty:
         np.save(Path(out) / "uncertainty.npy", np.array(watch.uncertainty))
     if watch.points:
