@@ -29,13 +29,13 @@ from mslearn.runs.femml import run_fem_ml
 SIZES = {
     # small RVEs are noisy: the quick size loosens the residual tolerance accordingly
     "full": {
-        "particles": 100,
+        "particles": 80,
         "steps": 40,
         "axial_strain": 0.1,
-        "paths": 4,
+        "paths": 3,
         "meshes": ("coarse", "medium"),
-        "train_s": 150.0,
-        "relax": 1000,
+        "train_s": 120.0,
+        "relax": 600,
         "strain_per_dem_step": 1e-5,
         "tol_residual": 1e-2,
     },
