@@ -197,41 +197,50 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     status, t0, epoch = "ok", time.perf_counter(), 0
     for epoch in range(opts.epochs):
         gamma = gamma_schedule(epoch, opts.epochs, opts.gamma_max, opts.gamma_min)
-        optim.zero_grad()
-        phi = phi_of(w)
-        l_sig = stress_loss(predict(model, phi, train, integ), train.target)
-        pen = bound_penalty({k: phi[k] for k in names}, bounds)
-        loss = l_sig + gamma * pen
-        ok = bool(torch.isfinite(loss))
-        if ok:
-            loss.backward()
-            ok = all(bool(torch.isfinite(v.grad).all()) for v in w.values())
-        if not ok:
+        terms: dict[str, torch.Tensor] = {}
+
+        def closure(gamma=gamma, terms=terms):
+            optim.zero_grad()
+            phi = phi_of(w)
+            l_sig = stress_loss(predict(model, phi, train, integ), train.target)
+            pen = bound_penalty({k: phi[k] for k in names}, bounds)
+            loss = l_sig + gamma * pen
+            finite = bool(torch.isfinite(loss))
+            if finite:
+                loss.backward()
+            if not terms:  # the point the step starts from
+                terms.update(loss=loss.detach(), l_sig=l_sig.detach(), pen=pen.detach())
+                terms["ok"] = bool(torch.isfinite(loss)) and all(
+                    bool(torch.isfinite(v.grad).all()) for v in w.values()
+                )
+                terms["phi"] = {k: float(v.detach()) for k, v in phi.items()}
+            return loss
+
+        closure()
+        if terms["ok"]:
+            optim.step()
+        if not terms["ok"] or not all(bool(torch.isfinite(v).all()) for v in w.values()):
             status = "nan_stop"
             break
-        current = {k: float(v.detach()) for k, v in phi.items()}
+        loss, l_sig, pen, current = terms["loss"], terms["l_sig"], terms["pen"], terms["phi"]
         if val is not None:
             with torch.no_grad():
-                lv = float(stress_loss(predict(model, phi, val, integ), val.target))
+                prm_v = {k: torch.tensor(v, dtype=torch.float64) for k, v in current.items()}
+                lv = float(stress_loss(predict(model, prm_v, val, integ), val.target))
             lv = lv if math.isfinite(lv) else math.inf
         else:
-            lv = float(loss.detach())
+            lv = float(loss)
         if lv < best[0]:
             best = (lv, epoch, current)
         last_good = current
-        for k, v in (
-            ("loss", float(loss.detach())),
-            ("loss_sigma", float(l_sig.detach())),
-            ("penalty", float(pen.detach())),
-        ):
+        for k, v in (("loss", float(loss)), ("loss_sigma", float(l_sig)), ("penalty", float(pen))):
             hist[k].append(v)
         hist["gamma"].append(gamma)
         hist["val"].append(lv)
         for k in names:
             hist[f"param.{k}"].append(current[k])
         if on_epoch is not None:
-            on_epoch(epoch, {"loss": float(loss.detach()), "val": lv})
-        optim.step()
+            on_epoch(epoch, {"loss": float(loss), "val": lv})
         if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
             status = "time_limit"
             break
