@@ -1,4 +1,4 @@
-"""Element tests on one RVE (or a batch run side by side): biaxial drained,
+"""Element tests on one RVE: biaxial drained,
 constant volume, constant mean stress, each with unloading-reloading at given
 axial strains, and "follow this strain path".
 
