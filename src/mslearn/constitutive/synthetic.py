@@ -150,3 +150,23 @@ def model_dataset(
         p0.numpy(),
         attrs,
     )
+
+
+def main() -> None:
+    """``python -m mslearn.constitutive.synthetic OUT [--paths 450]``: write the DH dataset."""
+    import argparse
+
+    from mslearn.constitutive.dataset import save
+
+    ap = argparse.ArgumentParser(description="DH stress-controlled triaxial dataset (seed 002)")
+    ap.add_argument("out", help="output .npz or Zarr directory")
+    ap.add_argument("--paths", type=int, default=450)
+    ap.add_argument("--p-min", type=float, default=50e3)
+    ap.add_argument("--p-max", type=float, default=1000e3)
+    a = ap.parse_args()
+    ds = dh_triaxial(a.paths, a.p_min, a.p_max)
+    print(save(ds, a.out), ds.strain.shape)
+
+
+if __name__ == "__main__":
+    main()
