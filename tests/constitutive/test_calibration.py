@@ -39,10 +39,12 @@ def test_recovery_smoke_kappa_nu_m():
     """Three parameters that act on distinct response features (bulk stiffness
     on the isotropic unload, shear stiffness, critical-state ratio) from 30 % away."""
     model = CSUH(LodeOptions("none"))
-    ds = model_dataset(model, n_paths=5, n_steps=10, eps_max=0.08)
+    opts = CalibrationOptions(
+        epochs=200, eps_ref=5e-3, trainable=("kappa", "nu", "M"), split=(1.0, 0.0, 0.0)
+    )
+    ds = model_dataset(model, n_paths=5, n_steps=10, eps_max=0.08, options=opts.integration())
     truth = ds.attrs["true_params"]
-    names = ("kappa", "nu", "M")
-    opts = CalibrationOptions(epochs=250, eps_ref=5e-3, trainable=names, split=(1.0, 0.0, 0.0))
+    names = opts.trainable
     res = calibrate(model, ds, _start(truth, names), opts)
     errs = {k: abs(res.params[k] / truth[k] - 1) for k in names}
     assert max(errs.values()) < 0.05, errs
