@@ -48,14 +48,31 @@ class RangeWatch:
                 )
 
 
-def run_fem_ml(config: RunConfig, out: Path, progress: bool = True, **kw) -> dict:
+def run_fem_ml(
+    config: RunConfig, out: Path, progress: bool = True, raise_on_failure: bool = True, **kw
+) -> dict:
+    """Run FEM-ML; with ``raise_on_failure=False`` a Newton failure is returned in the
+    summary (``completed`` False, ``failure``) with every output up to that step."""
+    import json
+
+    from mslearn.errors import SolverFailure
+
     watch = RangeWatch()
-    s = run_bvp(config, out, progress=progress, observers=[watch], **kw)
+    failure = None
+    try:
+        s = run_bvp(config, out, progress=progress, observers=[watch], **kw)
+    except SolverFailure as exc:
+        failure = exc
+        s = json.loads((Path(out) / "summary.json").read_text())
     s["out_of_range_points"] = len(watch.points)
     s["out_of_range_first_step"] = watch.first_step
     s["max_uncertainty"] = watch.max_uncertainty
-    s["tangent"] = ("autodiff of the stress committee (tangent)" if watch.kind == "tangent"
-                    else "D predicted by the committee (secant)")
+    s["tangent"] = (
+        "autodiff of the stress committee (tangent)"
+        if watch.kind == "tangent"
+        else "D predicted by the committee (secant)"
+    )
+    (Path(out) / "summary.json").write_text(json.dumps(s, indent=2))
     if watch.uncertainty:
         np.save(Path(out) / "uncertainty.npy", np.array(watch.uncertainty))
     if watch.points:
@@ -64,4 +81,6 @@ def run_fem_ml(config: RunConfig, out: Path, progress: bool = True, **kw) -> dic
             len(watch.points),
             watch.first_step,
         )
+    if failure is not None and raise_on_failure:
+        raise failure
     return s
