@@ -52,9 +52,9 @@ def calibrate(
     if data is None and opts.trainable is None and cfg.model.name == "csuh":
         from dataclasses import replace
 
-        from mslearn.constitutive.identifiability import CSUH_IDENTIFIABLE
+        from mslearn.constitutive.identifiability import CSUH_PRACTICAL
 
-        opts = replace(opts, trainable=CSUH_IDENTIFIABLE)
+        opts = replace(opts, trainable=CSUH_PRACTICAL)
     if smoke:
         from dataclasses import replace
 
@@ -64,10 +64,13 @@ def calibrate(
     offset = cfg.init_offset if cfg.init_offset is not None else (0.3 if data is None else None)
     if truth and offset:
         names = opts.trainable or model.param_names
+        from mslearn.constitutive.identifiability import CSUH_START_SIGNS
+
         bounds = model.bounds()
         for i, k in enumerate(names):
+            sign = CSUH_START_SIGNS.get(k, 1) if cfg.model.name == "csuh" else (-1) ** i
             lo, hi = bounds[k]
-            init.setdefault(k, min(max(truth[k] * (1 + offset * (-1) ** i), lo), hi))
+            init.setdefault(k, min(max(truth[k] * (1 + offset * sign), lo), hi))
         for k in model.param_names:
             init.setdefault(k, truth[k])
     out_dir = default_out(out, "calibrate")

@@ -10,18 +10,35 @@ Importing this package registers the material configs ``mcc``, ``csuh``,
 """
 
 from mslearn.constitutive import config as _config  # noqa: F401 (registers the configs)
+from mslearn.constitutive.calibrate import CalibrationOptions, CalibrationResult, calibrate
+from mslearn.constitutive.dataset import SequenceDataset, load, save
+from mslearn.constitutive.drivers import ElementTestResult, element_test
+from mslearn.constitutive.factory import make_model
 from mslearn.constitutive.integrate import IntegrationOptions, PathResult, integrate_path
 from mslearn.constitutive.lode import LodeOptions
 from mslearn.constitutive.material import TorchMaterial
-from mslearn.constitutive.models import CSUH, DeviatoricHardening, ModifiedCamClay
+from mslearn.constitutive.models import CSUH, DeviatoricHardening, EnhancedIME, ModifiedCamClay
+from mslearn.constitutive.synthetic import dh_triaxial, model_dataset
 
 __all__ = [
     "CSUH",
+    "CalibrationOptions",
+    "CalibrationResult",
     "DeviatoricHardening",
+    "ElementTestResult",
+    "EnhancedIME",
     "IntegrationOptions",
     "LodeOptions",
     "ModifiedCamClay",
     "PathResult",
+    "SequenceDataset",
     "TorchMaterial",
+    "calibrate",
+    "dh_triaxial",
+    "element_test",
     "integrate_path",
+    "load",
+    "make_model",
+    "model_dataset",
+    "save",
 ]

@@ -49,6 +49,7 @@ class CalibrationOptions:
     seed: int = 0
     threads: int = 1
     max_seconds: float | None = None  # wall-clock budget (status "time_limit")
+    target_loss: float | None = None  # stop once the training loss is below (status "converged")
 
     def integration(self) -> IntegrationOptions:
         return IntegrationOptions(
@@ -65,7 +66,7 @@ class CalibrationResult:
     test_loss: float | None
     epochs_run: int
     epochs_per_s: float
-    status: str  # "ok" | "nan_stop" | "time_limit"
+    status: str  # "ok" | "nan_stop" | "time_limit" | "converged"
     history: dict[str, np.ndarray] = field(default_factory=dict)
     split: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -241,6 +242,9 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
             hist[f"param.{k}"].append(current[k])
         if on_epoch is not None:
             on_epoch(epoch, {"loss": float(loss), "val": lv})
+        if opts.target_loss is not None and float(loss) < opts.target_loss:
+            status = "converged"
+            break
         if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
             status = "time_limit"
             break

@@ -18,7 +18,15 @@ import torch
 from mslearn.constitutive.integrate import IntegrationOptions, integrate_path
 from mslearn.constitutive.models.base import Model
 
+#: structurally identifiable (full-rank sensitivity once e0 is fixed)
 CSUH_IDENTIFIABLE = ("kappa", "lam", "N", "Z", "m", "nu", "M")
+#: practically identifiable from element-test strain paths to 10-15 % strain with
+#: Adam (lr 0.01) in hundreds of epochs. N and Z act only through
+#: p_s = exp((N - Z)/lambda) - 1 and the state xi, and m only through
+#: M_c = M exp(-m xi): their sensitivity directions have singular values 1e-2 to
+#: 1e-3 of the largest (m alone ~1e-3), and a 7-parameter run from 30 % away was
+#: still 25-45 % off in (lambda, N, Z, m) after 1000 epochs (loss 8e-4).
+CSUH_PRACTICAL = ("kappa", "lam", "nu", "M")
 
 
 def sensitivity(
@@ -45,3 +53,16 @@ def sensitivity(
             cols.append(((up - dn) / (2 * rel_step) / scale).reshape(-1).numpy())
     _, s, vt = np.linalg.svd(np.array(cols).T, full_matrices=False)
     return s, vt, names
+
+
+#: signs of the 30 % start used by the recovery test and the benchmark. N, Z and
+#: lambda move together (+30 %) so that p_s = exp((N - Z)/lambda) - 1 keeps its
+#: value: p_s is exponential in (N - Z)/lambda, and an alternating +-30 % on N and
+#: Z changes it by five orders of magnitude (p << p_s), where the stress no longer
+#: depends on N and Z and the gradient vanishes (measured: the loss stalls at 0.14).
+CSUH_START_SIGNS = {"kappa": -1, "lam": 1, "N": 1, "Z": 1, "m": -1, "nu": 1, "M": -1, "e0": 0}
+
+
+def csuh_start(truth: dict[str, float], offset: float = 0.3) -> dict[str, float]:
+    """True parameters moved by ``offset`` (relative) with :data:`CSUH_START_SIGNS`."""
+    return {k: v * (1 + offset * CSUH_START_SIGNS.get(k, 0)) for k, v in truth.items()}
