@@ -49,5 +49,5 @@ def test_path_gradient_matches_central_differences(model, overrides):
             dn = _loss(model, {**base, name: v0 - h}, path, weights)
         fd = float(up - dn) / (2 * h)
         g = 0.0 if g is None else float(g)
-        scale = max(abs(fd), 1e-8 * float(loss.abs()))
+        scale = max(abs(fd), 1e-8 * float(loss.detach().abs()))
         assert abs(g - fd) <= 1e-6 * scale, (name, g, fd)
