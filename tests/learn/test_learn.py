@@ -133,3 +133,25 @@ def test_model_errors_name_the_problem(tmp_path):
     (tmp_path / "m2" / "model.json").write_text(json.dumps(meta))
     with pytest.raises(MslearnInputError, match="features"):
         Surrogate.load(tmp_path / "m2")
+
+
+def test_range_watch_warns_and_stops_at_the_uncertainty_threshold():
+    from types import SimpleNamespace
+
+    from mslearn.errors import SolverFailure
+    from mslearn.runs.femml import RangeWatch
+
+    def state(step, unc, out):
+        resp = SimpleNamespace(
+            kind="secant", extras={"uncertainty": np.array(unc), "out_of_range": np.array(out)}
+        )
+        return SimpleNamespace(step=step, response=resp)
+
+    w = RangeWatch(threshold=0.1)
+    w(state(1, [0.01, 0.02], [0, 0]))
+    w(state(2, [0.3, 0.02], [0, 1]))
+    assert w.exceeded_first_step == 2 and w.exceeded_points == {0}
+    assert w.first_step == 2 and w.points == {1} and w.max_uncertainty == 0.3
+    stop = RangeWatch(threshold=0.1, stop=True)
+    with pytest.raises(SolverFailure, match="step 3: committee uncertainty above 0.1"):
+        stop(state(3, [0.5, 0.0], [0, 0]))

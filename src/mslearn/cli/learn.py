@@ -98,6 +98,12 @@ def fem_ml(
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    uncertainty_threshold: float = typer.Option(
+        None, help="Warn where committee std / |stress| exceeds this (e.g. 0.1)."
+    ),
+    stop_on_uncertainty: bool = typer.Option(
+        False, "--stop-on-uncertainty", help="Stop the run at the first step that exceeds it."
+    ),
     debug: bool = DebugOption,
 ) -> None:
     """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2)."""
@@ -121,7 +127,13 @@ def fem_ml(
         d["problem"]["confining_history"] = gaussian_process_paths(1, 100, seed=gp_path).history(0)
     cfg = validate_config(d)
     out = default_out(out, "fem-ml")
-    s = run_fem_ml(cfg, out, progress=not quiet)
+    s = run_fem_ml(
+        cfg,
+        out,
+        progress=not quiet,
+        uncertainty_threshold=uncertainty_threshold,
+        stop_on_uncertainty=stop_on_uncertainty,
+    )
     s["out"] = str(out)
     if json_:
         print_json(s)
