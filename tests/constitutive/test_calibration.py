@@ -156,3 +156,14 @@ def test_cli_bad_config_names_field(tmp_path):
     r = CliRunner().invoke(app, [str(cfg), "--smoke"])
     assert r.exit_code == 2
     assert "epochs" in r.output and "-3" in r.output
+
+
+def test_inadmissible_start_names_dataset_gauss_point_and_step():
+    from mslearn.constitutive.models import DeviatoricHardening
+
+    model = DeviatoricHardening()
+    strain = np.zeros((3, 4, 6))
+    strain[2, :, :3] = np.linspace(0.05, 0.5, 4)[:, None]  # large isotropic extension
+    ds = SequenceDataset(strain, -1e5 * np.ones((3, 4, 6)), np.arange(4), np.full(3, 1e5))
+    with pytest.raises(MslearnInputError, match=r"Gauss point 2, step \d"):
+        calibrate(model, ds, None, CalibrationOptions(epochs=1))

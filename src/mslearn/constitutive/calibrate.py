@@ -186,9 +186,11 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     def phi_of(weights):
         return {k: fixed[k] * weights[k] if k in weights else fixed[k] for k in fixed}
 
-    # start-up check: the initial parameters must give an admissible path
+    # start-up check on every curve (indices are dataset Gauss points): the initial
+    # parameters must give an admissible path
+    full = Batch.from_dataset(data)
     with torch.no_grad():
-        res = integrate_path(model, phi_of(w), train.strain, train.p0, integ, check=False)
+        res = integrate_path(model, phi_of(w), full.strain, full.p0, integ, check=False)
     check_admissible(res.stress)
 
     hist: dict[str, list] = {k: [] for k in ("loss", "loss_sigma", "penalty", "gamma", "val")}
