@@ -167,3 +167,12 @@ def test_inadmissible_start_names_dataset_gauss_point_and_step():
     ds = SequenceDataset(strain, -1e5 * np.ones((3, 4, 6)), np.arange(4), np.full(3, 1e5))
     with pytest.raises(MslearnInputError, match=r"Gauss point 2, step \d"):
         calibrate(model, ds, None, CalibrationOptions(epochs=1))
+
+
+def test_schemes_select_lode_treatment_and_gate():
+    from mslearn.constitutive.calibration_config import CalibrateConfig
+
+    for scheme, lode, gate in ((1, "ts", 0.0), (2, "ts", 0.03), (3, "exponential", 0.03)):
+        cfg = CalibrateConfig.model_validate({"calibration": {"scheme": scheme}})
+        assert cfg.lode_and_gate() == (lode, gate)
+        assert cfg.options().delta_r == gate
