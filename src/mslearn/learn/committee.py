@@ -55,20 +55,15 @@ class CommitteeMLP(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, n_in) shared by all members, or (M, B, n_in) -> (M, B, n_out)."""
         act = ACTIVATIONS[self.activation]
-        n = len(self.weights)
+        # transposed layout (M, features, B): every product is a contiguous batched GEMM
+        # with the long batch axis last (faster than (M, B, features) on an expanded x)
         w0, b0 = self.weights[0], self.biases[0]
-        if x.dim() == 2:
-            # shared input: one GEMM against the members' first layers side by side,
-            # (B, n_in) @ (n_in, M * h) -> (M, B, h); much faster than bmm on an expanded x
-            m, n_in, h0 = w0.shape
-            h = (x @ w0.permute(1, 0, 2).reshape(n_in, m * h0)).reshape(-1, m, h0)
-            h = h.permute(1, 0, 2) + b0.unsqueeze(1)
-        else:
-            h = torch.baddbmm(b0.unsqueeze(1), x, w0)
-        for i in range(1, n):
+        xt = x.T if x.dim() == 2 else x.transpose(1, 2)
+        h = torch.matmul(w0.transpose(1, 2), xt) + b0.unsqueeze(2)
+        for i in range(1, len(self.weights)):
             h = act(h)
-            h = torch.baddbmm(self.biases[i].unsqueeze(1), h, self.weights[i])
-        return h
+            h = torch.baddbmm(self.biases[i].unsqueeze(2), self.weights[i].transpose(1, 2), h)
+        return h.transpose(1, 2)
 
     def member_state(self, m: int) -> list[torch.Tensor]:
         return [p[m].detach().clone() for p in self.parameters()]
