@@ -14,7 +14,7 @@ from mslearn.constitutive.integrate import IntegrationOptions, integrate_path
 from mslearn.constitutive.invariants import apply_elastic, mean_stress
 from mslearn.constitutive.lode import LodeOptions, derive_shape, m_theta, m_ts_numpy
 from mslearn.constitutive.material import TorchMaterial, params_as_tensors
-from mslearn.constitutive.models import CSUH, DeviatoricHardening, ModifiedCamClay
+from mslearn.constitutive.models import CSUH, DeviatoricHardening, EnhancedIME, ModifiedCamClay
 from mslearn.errors import MslearnInputError
 from mslearn.materials.driver import drive_mixed
 
@@ -146,10 +146,14 @@ def test_closed_form_gradients_match_autograd(mode):
     from mslearn.constitutive.integrate import initial_state
 
     torch.manual_seed(0)
-    for model in (CSUH(LodeOptions(mode)), ModifiedCamClay(LodeOptions(mode))):
+    models = [CSUH(LodeOptions(mode)), ModifiedCamClay(LodeOptions(mode))]
+    if mode == "none":
+        models += [DeviatoricHardening(), EnhancedIME()]
+    for model in models:
         prm = params_as_tensors(model, None)
         ctx = model.prepare(prm)
         st = initial_state(model, prm, ctx, torch.full((4,), 100e3, dtype=D))
+        st.internal = {k: v + 0.01 for k, v in st.internal.items()}  # hardened state
         sig = st.sigma + 3e4 * torch.randn(4, 6, dtype=D)
         aux = model.flow_aux(prm, ctx, st.internal, sig)
         a, b = model.grads(prm, ctx, st.internal, sig, aux)

@@ -96,3 +96,17 @@ def potential_grad(sig, scale):
     g_p = 1.0 / p - 2.0 * y / (p * (1.0 + y))
     g_q2 = scale / (p * p * (1.0 + y))
     return g_p[..., None] * _one3(sig) + (3.0 * g_q2)[..., None] * dj2_voigt(s)
+
+
+def q_grad(sig, rel_eps: float = 1e-12):
+    """dq/dsigma of q = sqrt(3 J2 + (rel_eps p)^2) (the p-dependence of the tiny
+    regularisation is dropped): 3/(2 q) dJ2/dsigma."""
+    p = mean_stress(sig)
+    s = deviator(sig)
+    q = torch.sqrt(3.0 * j2(s) + (rel_eps * p) ** 2)
+    return (1.5 / q)[..., None] * dj2_voigt(s)
+
+
+def p_direction(like: torch.Tensor) -> torch.Tensor:
+    """dp/dsigma = [1, 1, 1, 0, 0, 0] / 3."""
+    return _one3(like)

@@ -22,6 +22,7 @@ import torch
 
 from mslearn.constitutive.invariants import mean_stress, q_safe
 from mslearn.constitutive.models.base import Model, ParamSpec
+from mslearn.constitutive.models.cs_grads import p_direction, q_grad
 
 P_ATM = 101.4e3
 
@@ -59,6 +60,12 @@ class DeviatoricHardening(Model):
 
     def potential(self, params, ctx, internal, sig, aux):
         return q_safe(sig) + (params["eta_c"] - aux["eta"]) * mean_stress(sig)
+
+    def grads(self, params, ctx, internal, sig, aux):
+        dq, dp = q_grad(sig), p_direction(sig)
+        eta = self._eta(params, internal)
+        a = dq - eta[..., None] * dp
+        return a, dq + (params["eta_c"] - aux["eta"])[..., None] * dp
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
         a = params["A"]

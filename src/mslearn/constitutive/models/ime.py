@@ -16,6 +16,7 @@ import torch
 
 from mslearn.constitutive.invariants import mean_stress, q_safe
 from mslearn.constitutive.models.base import Model, ParamSpec
+from mslearn.constitutive.models.cs_grads import p_direction, q_grad
 
 FLOOR = 1e-12
 
@@ -58,6 +59,10 @@ class EnhancedIME(Model):
 
     def potential(self, params, ctx, internal, sig, aux):
         return q_safe(sig) + (params["Cp"] + params["Cd"]) * mean_stress(sig)
+
+    def grads(self, params, ctx, internal, sig, aux):
+        dq, dp = q_grad(sig), p_direction(sig)
+        return dq + params["Cp"] * dp, dq + (params["Cp"] + params["Cd"]) * dp
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
         a, c = self._hardening(params, internal)
