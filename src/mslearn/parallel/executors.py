@@ -88,6 +88,10 @@ class _ProcessHandle:
         child.close()
 
     def submit(self, method: str, *args):
+        # never write to a dead worker: under a default SIGPIPE disposition (e.g. inside
+        # pytest-xdist workers) writing to its broken pipe would kill this process
+        if not self.proc.is_alive():
+            return self
         try:
             self.conn.send((method, args))
         except (BrokenPipeError, OSError):
@@ -96,6 +100,8 @@ class _ProcessHandle:
 
     def result(self):
         try:
+            if not self.proc.is_alive() and not self.conn.poll():
+                raise EOFError
             status, value = self.conn.recv()
         except (EOFError, ConnectionResetError, OSError):
             raise WorkerLost(
