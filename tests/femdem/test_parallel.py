@@ -61,3 +61,30 @@ def test_dead_worker_is_named_and_stops_the_run():
 def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(MslearnInputError, match="unreachable"):
         make_executor("dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_lost_worker_is_rebuilt_from_the_committed_state_with_the_same_numbers():
+    e1 = np.tile([0.0, -1e-3, 0.0], (4, 1))
+    e2 = np.tile([2e-4, -2e-3, 1e-4], (4, 1))
+    ref = CFG.build(4, 2, 1e5)
+    ref.trial(e1)
+    ref.commit()
+    expected = ref.trial(e2).stress
+    mat = ShardedMaterial(CFG, 4, make_executor("processes", 2), 2, 2, 1e5, recover=True)
+    try:
+        mat.trial(e1)
+        mat.commit()
+        mat.trial(e2)
+        mat.handles[1].proc.kill()
+        mat.handles[1].proc.join()
+        got = mat.trial(e2).stress  # shard 1 rebuilt on a new worker, the trial repeated
+        assert mat.recoveries == 1
+        np.testing.assert_array_equal(got, expected)
+        mat.handles[0].proc.kill()
+        mat.handles[0].proc.join()
+        mat.commit()  # a commit on a lost shard re-runs its last trial first
+        assert mat.recoveries == 2
+        ref.commit()
+        np.testing.assert_array_equal(mat.trial(e2 * 1.5).stress, ref.trial(e2 * 1.5).stress)
+    finally:
+        mat.close()

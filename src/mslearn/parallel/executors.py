@@ -1,11 +1,11 @@
 """Executors: serial (in process), local processes (persistent workers), Dask actors.
 
 Every executor keeps each shard resident in one worker for the whole run.
-A worker that dies raises :class:`WorkerLost`, naming the shard; the run
-then stops with its last checkpoint intact (resume with ``--resume``).
-Rebuilding a lost shard elsewhere from the last committed state is not
-implemented: it needs the committed RVE states outside the worker, which
-this design avoids shipping every step.
+A worker that dies raises :class:`WorkerLost`, naming the shard. With
+``ShardedMaterial(recover=True)`` (the default of ``[execution]``) the shard
+is rebuilt on a new worker from its last committed state, kept by the
+driver once per committed step, and the interrupted call is repeated;
+without it the run stops with its last checkpoint intact (``--resume``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ import multiprocessing as mp
 import traceback
 from concurrent.futures import Future
 
-from mslearn.errors import SolverFailure
-from mslearn.parallel.shards import ShardSpec, ShardWorker
-
-
-class WorkerLost(SolverFailure):
-    """A worker holding a shard died or became unreachable."""
+from mslearn.parallel.shards import ShardSpec, ShardWorker, WorkerLost
 
 
 # --------------------------------------------------------------------- serial
@@ -49,6 +44,9 @@ class SerialExecutor:
 
     def start(self, specs: list[ShardSpec]) -> list:
         return [_SerialHandle(s) for s in specs]
+
+    def restart(self, index: int, spec: ShardSpec):
+        return _SerialHandle(spec)
 
     def result(self, future, shard: int):
         return future.result()
@@ -128,6 +126,16 @@ class ProcessExecutor:
             h.result()  # wait for every shard to be built
         return self.handles
 
+    def restart(self, index: int, spec: ShardSpec):
+        """A new worker process for shard ``index`` (the old one is gone)."""
+        old = self.handles[index]
+        if old.proc.is_alive():
+            old.proc.kill()
+        h = _ProcessHandle(mp.get_context("spawn"), spec, index)
+        h.result()
+        self.handles[index] = h
+        return h
+
     def result(self, future, shard: int):
         return future.result()
 
@@ -180,6 +188,12 @@ class DaskExecutor:
         ]
         self.actors = [f.result() for f in futures]
         return [_DaskHandle(a) for a in self.actors]
+
+    def restart(self, index: int, spec: ShardSpec):
+        """A new actor for shard ``index`` on any live worker."""
+        actor = self.client.submit(ShardWorker, spec, actor=True, pure=False).result()
+        self.actors[index] = actor
+        return _DaskHandle(actor)
 
     def result(self, future, shard: int):
         try:

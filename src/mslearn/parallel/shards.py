@@ -9,12 +9,20 @@ are submitted before any result is awaited, so workers compute concurrently.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from mslearn.errors import SolverFailure
 from mslearn.materials.base import MaterialResponse
+
+log = logging.getLogger("mslearn.parallel")
+
+
+class WorkerLost(SolverFailure):
+    """A worker holding a shard died or became unreachable."""
 
 
 def shard_ranges(n_points: int, n_shards: int) -> list[tuple[int, int]]:
@@ -51,6 +59,11 @@ class ShardWorker:
     def commit(self) -> None:
         self.material.commit()
 
+    def commit_and_state(self) -> dict[str, np.ndarray]:
+        """Commit, then return the committed state (one round trip, for recovery)."""
+        self.material.commit()
+        return self.material.state_dict()
+
     def state_dict(self) -> dict[str, np.ndarray]:
         return self.material.state_dict()
 
@@ -64,9 +77,14 @@ class ShardWorker:
 class ShardedMaterial:
     """A MaterialModel whose points live in shards handled by an executor.
 
-    ``executor`` provides ``start(specs) -> handles`` where each handle has
-    ``submit(method, *args) -> future`` (``future.result()`` blocks) and
-    ``close()``.
+    ``executor`` provides ``start(specs) -> handles``, ``restart(index, spec)
+    -> handle``, ``result(future, index)`` and ``close()``; each handle has
+    ``submit(method, *args) -> future``.
+
+    ``recover=True`` keeps every shard's last committed state in this process
+    (fetched once per committed step, never per Newton iteration); a shard
+    whose worker dies is rebuilt on a new worker from that state and the
+    interrupted call is repeated, so the run continues with the same numbers.
     """
 
     def __init__(
@@ -77,23 +95,55 @@ class ShardedMaterial:
         n_shards: int,
         dim: int = 2,
         initial_pressure: float = 0.0,
+        recover: bool = False,
     ) -> None:
         self.n_points = int(n_points)
         self.n_voigt = 3 if dim == 2 else 6
         self.ranges = shard_ranges(self.n_points, n_shards)
-        specs = [ShardSpec(config, a, b, dim, initial_pressure) for a, b in self.ranges]
+        self.specs = [ShardSpec(config, a, b, dim, initial_pressure) for a, b in self.ranges]
         self.executor = executor
-        self.handles = executor.start(specs)
+        self.handles = executor.start(self.specs)
+        self.recover = recover
+        self.recoveries = 0
+        self._last_trial: list[tuple | None] = [None] * len(self.handles)
+        self._committed = self._all("state_dict") if recover else None
+
+    def _rebuild(self, i: int) -> None:
+        log.warning(
+            "worker of shard %d (points %d-%d) died: rebuilding it on a new worker "
+            "from the last committed state",
+            i,
+            *self.ranges[i],
+        )
+        self.handles[i] = self.executor.restart(i, self.specs[i])
+        self.executor.result(self.handles[i].submit("load_state_dict", self._committed[i]), i)
+        self.recoveries += 1
+
+    def _redo(self, i: int, method: str, args: tuple):
+        """Repeat ``method`` on a rebuilt shard (a commit re-runs the last trial first)."""
+        self._rebuild(i)
+        h = self.handles[i]
+        if method in ("commit", "commit_and_state") and self._last_trial[i] is not None:
+            self.executor.result(h.submit("trial", *self._last_trial[i]), i)
+        return self.executor.result(h.submit(method, *args), i)
 
     def _all(self, method: str, args_per_shard=None) -> list:
-        futures = [
-            h.submit(method, *(args_per_shard[i] if args_per_shard else ()))
-            for i, h in enumerate(self.handles)
-        ]
-        return [self.executor.result(f, i) for i, f in enumerate(futures)]
+        args = [args_per_shard[i] if args_per_shard else () for i in range(len(self.handles))]
+        futures = [h.submit(method, *args[i]) for i, h in enumerate(self.handles)]
+        out = []
+        for i, f in enumerate(futures):
+            try:
+                out.append(self.executor.result(f, i))
+            except WorkerLost:
+                if not self.recover or self._committed is None:
+                    raise
+                out.append(self._redo(i, method, args[i]))
+        return out
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
-        parts = self._all("trial", [(strain[a:b],) for a, b in self.ranges])
+        args = [(strain[a:b],) for a, b in self.ranges]
+        self._last_trial = args
+        parts = self._all("trial", args)
         stress = np.concatenate([p[0] for p in parts])
         stiff = np.concatenate([p[1] for p in parts])
         kinds = {p[2] for p in parts}
@@ -101,7 +151,10 @@ class ShardedMaterial:
         return MaterialResponse(stress, stiff, kinds.pop() if len(kinds) == 1 else "secant", extras)
 
     def commit(self) -> None:
-        self._all("commit")
+        if self.recover:
+            self._committed = self._all("commit_and_state")
+        else:
+            self._all("commit")
 
     def state_dict(self) -> dict[str, np.ndarray]:
         out = {}
@@ -115,6 +168,8 @@ class ShardedMaterial:
             i, name = k.split("/", 1)
             per[int(i.removeprefix("shard"))][name] = v
         self._all("load_state_dict", [(p,) for p in per])
+        if self.recover:
+            self._committed = per
 
     def close(self) -> None:
         self.executor.close()

@@ -55,6 +55,9 @@ class ExecutionConfig(BaseModel):
     workers: int = Field(2, ge=1, description="local processes or LocalCluster workers")
     shards: int | None = Field(None, ge=1, description="point batches (default: workers)")
     scheduler: str | None = Field(None, description="Dask scheduler address (else local)")
+    recover_workers: bool = Field(
+        True, description="keep committed shard states to rebuild a lost worker (once per step)"
+    )
 
 
 class RunConfig(BaseModel):

@@ -117,6 +117,7 @@ def run_bvp(
                 ex.shards or ex.workers,
                 2,
                 problem.initial_pressure,
+                recover=ex.recover_workers and ex.executor != "serial",
             )
             material = sharded
         if material is None:
