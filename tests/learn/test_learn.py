@@ -155,3 +155,12 @@ def test_range_watch_warns_and_stops_at_the_uncertainty_threshold():
     stop = RangeWatch(threshold=0.1, stop=True)
     with pytest.raises(SolverFailure, match="step 3: committee uncertainty above 0.1"):
         stop(state(3, [0.5, 0.0], [0, 0]))
+
+
+def test_large_batch_path_equals_batched_path():
+    net = CommitteeMLP(6, 12, (16, 16), members=4, seed=2)
+    x = torch.randn(CommitteeMLP.LOOP_BATCH + 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        big = net(x)
+        small = torch.cat([net(x[i : i + 1000]) for i in range(0, len(x), 1000)], dim=1)
+    torch.testing.assert_close(big, small)

@@ -27,6 +27,9 @@ ACTIVATIONS = {
 class CommitteeMLP(torch.nn.Module):
     """members x MLP(n_in -> hidden... -> n_out), stacked."""
 
+    #: shared batches at least this large run member by member (measured faster)
+    LOOP_BATCH = 2048
+
     def __init__(
         self,
         n_in: int,
@@ -55,8 +58,16 @@ class CommitteeMLP(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, n_in) shared by all members, or (M, B, n_in) -> (M, B, n_out)."""
         act = ACTIVATIONS[self.activation]
-        # transposed layout (M, features, B): every product is a contiguous batched GEMM
-        # with the long batch axis last (faster than (M, B, features) on an expanded x)
+        if x.dim() == 2 and x.shape[0] >= self.LOOP_BATCH:
+            # large shared batches: one GEMM per member beats torch's CPU bmm by ~3x
+            outs = []
+            for m in range(self.members):
+                h = torch.addmm(self.biases[0][m], x, self.weights[0][m])
+                for i in range(1, len(self.weights)):
+                    h = torch.addmm(self.biases[i][m], act(h), self.weights[i][m])
+                outs.append(h)
+            return torch.stack(outs)
+        # small batches: transposed layout (M, features, B), contiguous batched GEMMs
         w0, b0 = self.weights[0], self.biases[0]
         xt = x.T if x.dim() == 2 else x.transpose(1, 2)
         h = torch.matmul(w0.transpose(1, 2), xt) + b0.unsqueeze(2)
