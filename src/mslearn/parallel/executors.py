@@ -141,6 +141,8 @@ class ProcessExecutor:
 
     def close(self) -> None:
         for h in self.handles:
+            if not h.proc.is_alive():  # no write to a dead worker's pipe (SIGPIPE)
+                continue
             try:
                 h.conn.send(None)
             except (BrokenPipeError, OSError):
