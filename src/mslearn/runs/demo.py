@@ -20,7 +20,6 @@ from mslearn import __version__
 from mslearn.learn.fit import fit_surrogate, plot_learning_curves
 from mslearn.learn.training import TrainOptions
 from mslearn.paths import gaussian_process_paths
-from mslearn.problems.config import validate_config
 from mslearn.report.fem_plots import auto_scale, draw_field, plot_curves
 from mslearn.runs.demo_laws import _read_history, biaxial_volumetric_strain
 from mslearn.runs.femdem import MESHES, fem_dem_config, run_fem_dem
@@ -432,4 +431,4 @@ def _markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["run_demo", "validate_config"]
+__all__ = ["run_demo"]
