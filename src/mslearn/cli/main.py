@@ -318,9 +318,10 @@ def _mount_optional() -> None:
     app.command("train")(train)
     app.command("fem-ml")(fem_ml)
     try:
-        from mslearn.cli.calibrate import calibrate
+        from mslearn.cli.calibrate import calibrate, calibrate_femdem
 
         app.command("calibrate")(calibrate)
+        app.command("calibrate-femdem")(calibrate_femdem)
     except ModuleNotFoundError as exc:
         if exc.name != "mslearn.cli.calibrate":
             raise
