@@ -135,6 +135,12 @@ def fem_ml(
         stop_on_uncertainty=stop_on_uncertainty,
     )
     s["out"] = str(out)
+    if (out / "uncertainty.npy").is_file():  # maps + where/when above the threshold
+        from mslearn.report.uncertainty_maps import DEFAULT_THRESHOLD, uncertainty_report
+
+        s["uncertainty"] = uncertainty_report(
+            out, threshold=uncertainty_threshold or DEFAULT_THRESHOLD
+        )
     if json_:
         print_json(s)
     else:

@@ -317,6 +317,12 @@ def _mount_optional() -> None:
 
     app.command("train")(train)
     app.command("fem-ml")(fem_ml)
+    from mslearn.cli.active import active_learn
+
+    app.command("active-learn")(active_learn)
+    from mslearn.cli.resample import register as register_resample
+
+    register_resample(app)
     try:
         from mslearn.cli.calibrate import calibrate, calibrate_femdem
 

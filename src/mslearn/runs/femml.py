@@ -37,6 +37,7 @@ class RangeWatch:
         self.first_step: int | None = None
         self.max_uncertainty = 0.0
         self.uncertainty: list[np.ndarray] = []
+        self.uncertainty_steps: list[int] = []
         self.kind = ""
 
     def __call__(self, state) -> None:
@@ -45,6 +46,7 @@ class RangeWatch:
         if "uncertainty" in ex:
             u = np.asarray(ex["uncertainty"])
             self.uncertainty.append(u.copy())
+            self.uncertainty_steps.append(int(state.step))
             self.max_uncertainty = max(self.max_uncertainty, float(u.max()))
             if self.threshold is not None and (u > self.threshold).any():
                 hot = np.flatnonzero(u > self.threshold)
@@ -88,6 +90,10 @@ def run_fem_ml(
     committee std / |stress| exceeds it; the summary says where and when."""
     import json
 
+    if uncertainty_threshold is not None:
+        from mslearn.report.uncertainty_maps import check_threshold
+
+        uncertainty_threshold = check_threshold(uncertainty_threshold, "uncertainty_threshold")
     watch = RangeWatch(uncertainty_threshold, stop_on_uncertainty)
     failure = None
     try:
@@ -109,6 +115,7 @@ def run_fem_ml(
     (Path(out) / "summary.json").write_text(json.dumps(s, indent=2))
     if watch.uncertainty:
         np.save(Path(out) / "uncertainty.npy", np.array(watch.uncertainty))
+        np.save(Path(out) / "uncertainty_steps.npy", np.array(watch.uncertainty_steps))
     if watch.points:
         log.warning(
             "%d Gauss points left the training range, first at step %d",
