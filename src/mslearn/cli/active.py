@@ -1,0 +1,63 @@
+"""`mslearn active-learn`: committee-based active learning with DEM labelling (issue 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mslearn.cli.common import DebugOption, JsonOption, OutOption, handle_errors, print_json
+
+
+@handle_errors
+def active_learn(
+    config: Path = typer.Argument(None, help="TOML config ([active] table); defaults if omitted."),
+    out: Path = OutOption,
+    json_: bool = JsonOption,
+    quick: bool = typer.Option(False, "--quick", help="Tiny pool and networks (seconds)."),
+    cases: str = typer.Option(
+        None,
+        "--cases",
+        help="Comma-separated cases: 1 (uniform start + AL), 2 (AL from "
+        "nothing), 3 (random). Default: config (1,3).",
+    ),
+    seeds: int = typer.Option(None, "--seeds", help="Repetitions per case (default: config)."),
+    workers: int = typer.Option(None, "--workers", help="(case, seed) runs in parallel."),
+    max_labels: int = typer.Option(None, "--max-labels", help="Label budget per run."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    debug: bool = DebugOption,
+) -> None:
+    """Active learning of an unloading-reloading stress-strain map, labelled by DEM (seed 001).
+
+    Writes labels as they arrive and resumes a stopped run in the same --out."""
+    from mslearn.errors import MslearnInputError
+    from mslearn.learn.active_config import ActiveLearnConfig, load_active_config
+    from mslearn.learn.active_experiment import run_experiment
+
+    cfg = load_active_config(config, quick=quick)
+    data = cfg.model_dump()
+    if cases is not None:
+        try:
+            data["cases"] = [int(c) for c in cases.split(",") if c.strip()]
+        except ValueError:
+            raise MslearnInputError(f"--cases {cases!r}: expected e.g. 1,2,3") from None
+    for key, val in (("seeds", seeds), ("workers", workers)):
+        if val is not None:
+            data[key] = val
+    if max_labels is not None:
+        data["query"]["max_labels"] = max_labels
+    cfg = ActiveLearnConfig.model_validate(data)
+    out = out if out is not None else Path("runs") / "active_learn"
+    s = run_experiment(cfg, out, progress=not quiet)
+    s["out"] = str(out)
+    if json_:
+        print_json({k: v for k, v in s.items() if k != "curves"})
+        return
+    saved = s["labels_saved_fraction"]
+    rnd = s["random_baseline_mae_at_same_labels"] or float("nan")
+    typer.echo(
+        f"active learning: {s['labels_used']:g} labels, test MAE {s['test_mae']:.4f} p0 "
+        f"(random at the same labels {rnd:.4f}); "
+        f"labels saved vs random: {'not reached' if saved is None else f'{saved:.0%}'}; "
+        f"report in {out / 'report.md'}"
+    )

@@ -1,0 +1,253 @@
+"""`mslearn active-learn`: learning curves of Cases 1-3 over seeds, tables, plots, summary.
+
+Summary keys (issue 6 item 6), all from the mean curves over seeds:
+
+* ``labels_used``   — labels of the active-learning run (Case 1, else Case 2)
+  when it stopped (selected paths all predicted within the thresholds) or
+  reached the budget;
+* ``test_mae``      — its Model A test MAE then [sigma / p0];
+* ``random_baseline_mae_at_same_labels`` — Case 3 at the same number of labels
+  (linear interpolation of its mean curve);
+* ``labels_saved_fraction`` — 1 - n_AL / n_random, where n_random is the
+  labels of Case 3's last round and n_AL the fewest labels at which the active
+  learning mean curve reaches Case 3's final mean MAE (None: not reached);
+* ``rounds``        — per round of the active-learning case: labels, test MAE
+  mean / std over seeds, selected paths' mean score / MAE, stop flag.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from mslearn.learn.active_config import ActiveLearnConfig
+from mslearn.learn.active_loop import Experiment, run_case
+
+CASE_NAMES = {
+    1: "Case 1: sparse uniform start + active learning",
+    2: "Case 2: active learning from nothing",
+    3: "Case 3: random sampling",
+}
+
+
+def _one(args) -> list[dict]:
+    config, out, case, seed = args
+    import torch
+
+    torch.set_num_threads(1)
+    return run_case(Experiment.create(config, out), case, seed)
+
+
+def curves(runs: dict[tuple[int, int], list[dict]]) -> dict[int, dict[str, np.ndarray]]:
+    """Per case: labels (rounds,), mae / score mean and std over seeds (rounds,).
+    Seeds that stopped early hold their last value for the later rounds."""
+    out = {}
+    for case in sorted({c for c, _ in runs}):
+        seeds = [runs[k] for k in sorted(runs) if k[0] == case]
+        n = max(len(r) for r in seeds)
+
+        def grid(key, seeds=seeds, n=n):
+            return np.array([[r[min(i, len(r) - 1)][key] for i in range(n)] for r in seeds])
+
+        lab, mae, score = grid("labels"), grid("test_mae"), grid("test_score")
+        out[case] = {
+            "labels": lab.mean(axis=0),
+            "mae": mae.mean(axis=0),
+            "mae_std": mae.std(axis=0),
+            "score": score.mean(axis=0),
+            "score_std": score.std(axis=0),
+            "stopped_at": np.array([r[-1]["labels"] for r in seeds], float),
+        }
+    return out
+
+
+def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
+    al = 1 if 1 in cv else (2 if 2 in cv else None)
+    s: dict = {"labels_used": None, "test_mae": None, "random_baseline_mae_at_same_labels": None,
+               "labels_saved_fraction": None, "rounds": []}  # fmt: skip
+    if al is None:
+        return s
+    c = cv[al]
+    s["labels_used"] = float(c["stopped_at"].mean())
+    s["test_mae"] = float(c["mae"][-1])
+    if 3 in cv:
+        rnd = cv[3]
+        s["random_baseline_mae_at_same_labels"] = float(
+            np.interp(s["labels_used"], rnd["labels"], rnd["mae"])
+        )
+        target, n_random = rnd["mae"][-1], rnd["labels"][-1]
+        reached = np.flatnonzero(c["mae"] <= target)
+        if reached.size and n_random > 0:
+            s["labels_saved_fraction"] = float(1 - c["labels"][reached[0]] / n_random)
+        s["random_final_mae"] = float(target)
+        s["random_final_labels"] = float(n_random)
+    seeds = [runs[k] for k in sorted(runs) if k[0] == al]
+    for i in range(max(len(r) for r in seeds)):
+        recs = [r[i] for r in seeds if i < len(r)]
+        sel = [p for r in recs for p in r["selected"]]
+        s["rounds"].append({
+            "round": i,
+            "labels": float(np.mean([r["labels"] for r in recs])),
+            "test_mae": float(np.mean([r["test_mae"] for r in recs])),
+            "test_mae_std": float(np.std([r["test_mae"] for r in recs])),
+            "selected_score": float(np.mean([p["score"] for p in sel])) if sel else None,
+            "selected_mae": float(np.mean([p["mae"] for p in sel])) if sel else None,
+            "stopped": sum(r["stopped"] for r in recs),
+            "seeds": len(recs),
+        })  # fmt: skip
+    return s
+
+
+def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) -> dict:
+    """Label the test paths, run every (case, seed), write report.md / report.json / plots."""
+    from mslearn.runs.progress import step_progress
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(config.model_dump_json(indent=2))
+    t0 = time.perf_counter()
+    exp = Experiment.create(config, out)
+    test_ok, test_fail = exp.ensure_labels(exp.test)
+    if test_fail:
+        exp.test = np.array(test_ok, int)
+    label_test_s = time.perf_counter() - t0
+    per_label_s = (
+        exp.labeller.seconds / max(exp.labeller.labelled, 1) if exp.labeller is not None else None
+    )
+    jobs = [(c, s) for c in config.cases for s in range(config.seeds)]
+    runs: dict[tuple[int, int], list[dict]] = {}
+    with step_progress("active learning runs", len(jobs), progress) as update:
+        if config.workers > 1 and len(jobs) > 1:
+            ctx = get_context("spawn")
+            with ProcessPoolExecutor(min(config.workers, len(jobs)), mp_context=ctx) as ex:
+                futs = {ex.submit(_one, (config, out, c, s)): (c, s) for c, s in jobs}
+                for k, f in enumerate(futs):
+                    runs[futs[f]] = f.result()
+                    update(k + 1, f"case {futs[f][0]} seed {futs[f][1]}")
+        else:
+            for k, (c, s) in enumerate(jobs):
+                runs[(c, s)] = run_case(exp, c, s)
+                update(k + 1, f"case {c} seed {s}: {runs[(c, s)][-1]['labels']} labels")
+    cv = curves(runs)
+    s = summary_keys(cv, runs)
+    recs = [r for rr in runs.values() for r in rr]
+    query = [r["query_s"] / max(r["pool_size"], 1) for r in recs if r["round"] > 0]
+    label = [r["label_s"] / len(r["added"]) for r in recs if r["added"] and r["label_s"] > 0.05]
+    s.update({
+        "cases": config.cases, "seeds": config.seeds, "pool_paths": len(exp.pool),
+        "test_paths": int(len(exp.test)), "test_label_failures": test_fail,
+        "query_round_s": float(np.mean([r["query_s"] for r in recs if r["round"] > 0] or [0])),
+        "query_s_per_path": float(np.mean(query)) if query else None,
+        "dem_label_s_per_path": per_label_s or (float(np.mean(label)) if label else None),
+        "label_test_s": label_test_s, "wall_time_s": time.perf_counter() - t0,
+        "curves": {str(c): {k: v.tolist() for k, v in d.items()} for c, d in cv.items()},
+    })  # fmt: skip
+    (out / "report.json").write_text(json.dumps(s, indent=2))
+    write_report(out, config, runs, cv, s, exp)
+    return s
+
+
+def write_report(out: Path, config, runs, cv, s, exp) -> None:
+    """report.md (definitions, summary, per-round tables) and the figures."""
+    lines = [
+        "# Active learning of an unloading-reloading stress-strain map (seed 001 Sec. 3-4)",
+        "",
+        f"Pool: {len(exp.pool)} paths on a (u, r) grid of L_s = {config.pool.interval} up to "
+        f"eps_max = {config.pool.eps_max}; {len(exp.test)} held-out test paths; labels from DEM "
+        f"({config.labeller.particles}-disk RVE, '{config.labeller.preset}', confining "
+        f"{config.labeller.p0 / 1e3:g} kPa). Model B: {config.committee.members} "
+        f"GRU({config.committee.hidden}) "
+        f"on the axial strain; Model A: GRU on axial + lateral strain. Batch {config.query.batch}, "
+        f"R = {config.query.radius_factor} L_s, budget {config.query.max_labels} labels, "
+        f"{config.seeds} seeds.",
+        "",
+        "MAE (seed 001 Eq. 3) in units of p0; score = fraction of a path's points with "
+        f"|error| <= {config.stop.score_tol} max|sigma_a| of the path (our definition; seed 001 "
+        "cites Qu et al. 2021a without a formula).",
+        "",
+        "| key | value |",
+        "| --- | --- |",
+    ]
+    for k in ("labels_used", "test_mae", "random_baseline_mae_at_same_labels",
+              "labels_saved_fraction", "random_final_mae", "random_final_labels",
+              "query_round_s", "dem_label_s_per_path", "wall_time_s"):  # fmt: skip
+        v = s.get(k)
+        lines.append(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |")
+    lines += ["", "![learning curves](learning_curves.png)", "",
+              "![selected paths](selected_ur.png)", ""]  # fmt: skip
+    for (case, seed), recs in sorted(runs.items()):
+        lines += [f"## {CASE_NAMES[case]}, seed {seed}", "",
+                  "| round | labels | test MAE | test score | selected (u, r, std, score, MAE) |",
+                  "| --- | --- | --- | --- | --- |"]  # fmt: skip
+        for r in recs:
+            sel = "; ".join(
+                f"({p['u']:.3f}, {p['r']:.3f}, {_fmt(p['std'])}, {p['score']:.2f}, {p['mae']:.3f})"
+                for p in r["selected"][:10]
+            )
+            flag = " **stop**" if r["stopped"] else ""
+            lines.append(f"| {r['round']}{flag} | {r['labels']} | {r['test_mae']:.4f} | "
+                         f"{r['test_score']:.3f} | {sel} |")  # fmt: skip
+        lines.append("")
+    (out / "report.md").write_text("\n".join(lines))
+    plot_curves(out / "learning_curves.png", cv)
+    plot_selection(out / "selected_ur.png", runs, exp)
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def plot_curves(path: Path, cv) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    for case, c in cv.items():
+        for a, key in zip(ax, ("mae", "score"), strict=True):
+            a.plot(c["labels"], c[key], "o-", label=CASE_NAMES[case], ms=3)
+            a.fill_between(c["labels"], c[key] - c[f"{key}_std"], c[key] + c[f"{key}_std"],
+                           alpha=0.2)  # fmt: skip
+    ax[0].set_ylabel("test MAE [p0]")
+    ax[1].set_ylabel("test score")
+    for a in ax:
+        a.set_xlabel("labelled paths")
+        a.grid(alpha=0.3)
+    ax[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_selection(path: Path, runs, exp) -> None:
+    """Selected (u, r) per round, first seed of each active-learning case (seed 001 Fig. 13)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = sorted({c for c, _ in runs})
+    fig, ax = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 4), squeeze=False)
+    for a, case in zip(ax[0], cases, strict=True):
+        recs = runs[(case, min(s for c, s in runs if c == case))]
+        a.scatter(*exp.pool.coords[exp.candidates].T, s=4, c="0.85", label="pool")
+        a.scatter(*exp.pool.coords[exp.test].T, s=6, marker="x", c="0.6", label="test")
+        cmap = plt.get_cmap("viridis")
+        for r in recs:
+            if r["added"]:
+                xy = exp.pool.coords[r["added"]]
+                a.scatter(*xy.T, s=18, color=cmap(r["round"] / max(len(recs) - 1, 1)),
+                          label=f"round {r['round']}" if r["round"] < 8 else None)  # fmt: skip
+        a.set_title(CASE_NAMES[case], fontsize=8)
+        a.set_xlabel("unloading strain u")
+        a.set_ylabel("reloading strain r")
+        a.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,157 @@
+"""A committee of GRU sequence models (seed 001 Sec. 3.2, Table 2; Sec. 4.4).
+
+Each member maps a strain history x (T, n_in) to a stress history y (T, n_out)
+causally: GRU (tanh) layers, then a linear read-out at every step. Members
+differ only in their random initialisation (seed 001 Sec. 2). Whole
+sequences are fed (no moving windows: the GRU state carries the history);
+padded steps of shorter paths are masked out of the loss. Loss: MAE (seed 001
+Sec. 4.4), Adam. ``fit`` continues from the current weights (warm start), so
+an active-learning round can fine-tune instead of starting over.
+
+Inputs and outputs are scaled by constants frozen at the first ``fit``
+(x / max|x|, (y - mean) / std), so warm-started rounds see the same scaling.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+
+from mslearn.errors import MslearnInputError
+
+
+class _Member(torch.nn.Module):
+    def __init__(self, n_in: int, n_out: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.gru = torch.nn.GRU(n_in, hidden, num_layers=layers, batch_first=True)
+        self.out = torch.nn.Linear(hidden, n_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.gru(x)
+        return self.out(h)
+
+
+class GRUCommittee:
+    """``members`` GRU networks; predict -> (members, N, T, n_out)."""
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int = 1,
+        hidden: int = 40,
+        layers: int = 1,
+        members: int = 3,
+        seed: int = 0,
+    ) -> None:
+        if members < 1:
+            raise MslearnInputError(f"committee members = {members}: expected >= 1")
+        if hidden < 1 or layers < 1:
+            raise MslearnInputError(f"GRU hidden = {hidden}, layers = {layers}: expected >= 1")
+        self.n_in, self.n_out, self.hidden, self.layers = n_in, n_out, hidden, layers
+        self.seed = seed
+        self.members = []
+        for m in range(members):
+            torch.manual_seed(seed * 1000 + m)
+            self.members.append(_Member(n_in, n_out, hidden, layers).double())
+        self.x_scale: np.ndarray | None = None
+        self.y_mean: np.ndarray | None = None
+        self.y_std: np.ndarray | None = None
+        self.fitted = False
+        self._opt_state: list[dict] = [{} for _ in range(members)]
+
+    def _check(self, x: np.ndarray, name: str, width: int) -> np.ndarray:
+        x = np.asarray(x, float)
+        if x.ndim == 2 and width == 1:
+            x = x[..., None]
+        if x.ndim != 3 or x.shape[2] != width:
+            raise MslearnInputError(f"{name} has shape {x.shape}; expected (paths, steps, {width})")
+        return x
+
+    def _scale_x(self, x: np.ndarray) -> torch.Tensor:
+        s = self.x_scale if self.x_scale is not None else np.ones(self.n_in)
+        return torch.as_tensor(x / s, dtype=torch.float64)
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        mask: np.ndarray | None = None,
+        iterations: int = 300,
+        lr: float = 5e-3,
+        batch_size: int | None = None,
+        seed: int = 0,
+    ) -> np.ndarray:
+        """Train every member on (x (N, T, n_in), y (N, T, n_out)); returns the
+        loss history (members, iterations). ``batch_size`` None: full batch."""
+        x = self._check(x, "x", self.n_in)
+        y = self._check(y, "y", self.n_out)
+        if len(x) == 0:
+            raise MslearnInputError("cannot train the committee on an empty set of paths")
+        m = np.ones(x.shape[:2], bool) if mask is None else np.asarray(mask, bool)
+        if self.x_scale is None:
+            self.x_scale = np.maximum(np.abs(x[m]).max(axis=0), 1e-12)
+            self.y_mean = y[m].mean(axis=0)
+            self.y_std = np.maximum(y[m].std(axis=0), 1e-12)
+        xt = self._scale_x(x)
+        yt = torch.as_tensor((y - self.y_mean) / self.y_std, dtype=torch.float64)
+        mt = torch.as_tensor(m, dtype=torch.float64)[..., None]
+        n = len(x)
+        bs = n if batch_size is None else min(batch_size, n)
+        gen = np.random.default_rng(seed)
+        hist = np.zeros((len(self.members), iterations))
+        for k, net in enumerate(self.members):
+            opt = torch.optim.Adam(net.parameters(), lr=lr)
+            if self._opt_state[k]:
+                opt.load_state_dict(self._opt_state[k])
+                for g in opt.param_groups:
+                    g["lr"] = lr
+            for it in range(iterations):
+                idx = slice(None) if bs == n else gen.choice(n, bs, replace=False)
+                opt.zero_grad()
+                err = (net(xt[idx]) - yt[idx]).abs() * mt[idx]
+                loss = err.sum() / (mt[idx].sum() * self.n_out)
+                loss.backward()
+                opt.step()
+                hist[k, it] = loss.item()
+            self._opt_state[k] = opt.state_dict()
+        self.fitted = True
+        return hist
+
+    @torch.no_grad()
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """(members, N, T, n_out) in the units of y."""
+        x = self._check(x, "x", self.n_in)
+        xt = self._scale_x(x)
+        mean = self.y_mean if self.y_mean is not None else np.zeros(self.n_out)
+        std = self.y_std if self.y_std is not None else np.ones(self.n_out)
+        return np.stack([net(xt).numpy() * std + mean for net in self.members])
+
+    def to_bytes(self) -> bytes:
+        """Weights, optimiser states and scalings (for resumable loops)."""
+        buf = io.BytesIO()
+        torch.save(
+            {
+                "arch": (self.n_in, self.n_out, self.hidden, self.layers, len(self.members)),
+                "seed": self.seed,
+                "members": [net.state_dict() for net in self.members],
+                "opt": self._opt_state,
+                "scales": (self.x_scale, self.y_mean, self.y_std),
+                "fitted": self.fitted,
+            },
+            buf,
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> GRUCommittee:
+        d = torch.load(io.BytesIO(data), weights_only=False)
+        n_in, n_out, hidden, layers, members = d["arch"]
+        c = cls(n_in, n_out, hidden, layers, members, seed=d["seed"])
+        for net, sd in zip(c.members, d["members"], strict=True):
+            net.load_state_dict(sd)
+        c._opt_state = d["opt"]
+        c.x_scale, c.y_mean, c.y_std = d["scales"]
+        c.fitted = d["fitted"]
+        return c

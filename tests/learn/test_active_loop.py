@@ -1,0 +1,231 @@
+"""Interactive labelling and learning curves (issue 6 items 3, 4, 6)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mslearn.errors import MslearnInputError
+from mslearn.learn import labelling
+from mslearn.learn.active_config import ActiveLearnConfig, load_active_config
+from mslearn.learn.active_experiment import run_experiment
+from mslearn.learn.labelling import DEMLabeller, DEMLabellerOptions
+from mslearn.learn.metrics import path_mae, path_score
+from mslearn.learn.sequence import GRUCommittee
+from mslearn.learn.strain_paths import axial_path, farthest_point_subset, unload_reload_pool
+
+SMALL_DEM = DEMLabellerOptions(particles=40, strain_per_dem_step=4e-5, batch=4)
+
+
+def test_seed001_pool_has_every_loop_on_the_grid():
+    pool = unload_reload_pool(0.003, 0.12)
+    u, r = pool.coords.T
+    assert len(pool) == 38 * 39 // 2  # u = 2..39 L_s, r = 1..u-1 L_s
+    assert (u > r).all() and (r > 0).all() and (u < 0.12).all()
+    assert np.isclose(u.max(), 0.117) and np.isclose(r.min(), 0.003)
+    p = pool.path(int(np.argmax(u - r)))
+    assert p[0] == 0 and np.isclose(p[-1], 0.12)
+    steps = np.diff(p)
+    assert np.allclose(np.abs(steps), 0.003)
+    turns = np.flatnonzero(np.diff(np.sign(steps)))
+    assert len(turns) == 2  # one unloading, one reloading
+
+
+def test_axial_path_passes_through_u_and_r_exactly():
+    p = axial_path(0.05, 0.02, 0.1, 0.004)
+    assert np.isclose(p, 0.05).any() and np.isclose(p, 0.02).any()
+    assert p.argmax() == len(p) - 1
+
+
+def test_pool_errors_name_the_field():
+    with pytest.raises(MslearnInputError, match="interval"):
+        unload_reload_pool(0.0)
+    with pytest.raises(MslearnInputError, match="eps_max"):
+        unload_reload_pool(0.003, 0.005)
+    with pytest.raises(MslearnInputError, match="spacing h"):
+        unload_reload_pool(0.003, 0.12, h=0.01)
+
+
+def test_farthest_point_subset_is_spread_out():
+    pool = unload_reload_pool(0.003, 0.12)
+    pick = farthest_point_subset(pool.coords, 20)
+    assert len(set(pick.tolist())) == 20
+
+    def min_gap(ix):
+        c = pool.coords[ix]
+        d = np.linalg.norm(c[:, None] - c[None], axis=-1)
+        return d[np.triu_indices(len(ix), 1)].min()
+
+    rnd = np.random.default_rng(0).choice(len(pool), 20, replace=False)
+    assert min_gap(pick) > 2 * min_gap(rnd)
+
+
+def test_mae_and_score():
+    y = np.array([[1.0, 2.0, 4.0, 4.0]])
+    assert path_mae(y, y)[0] == 0 and path_score(y, y)[0] == 1
+    bad = y + np.array([[0.0, 0.0, 1.0, 1.0]])
+    assert np.isclose(path_mae(bad, y)[0], 0.5)
+    assert np.isclose(path_score(y, bad, tol=0.05)[0], 0.5)
+    mask = np.array([[True, True, False, False]])
+    assert path_mae(y, bad, mask)[0] == 0 and path_score(y, bad, mask)[0] == 1
+
+
+def _history_data(n=24, t=30, seed=0):
+    """y = running max of x: a causal, history-dependent target."""
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.normal(0, 0.1, (n, t)), axis=1)
+    return x[..., None], np.maximum.accumulate(x, axis=1)[..., None]
+
+
+def test_gru_committee_learns_a_history_dependent_map_and_round_trips():
+    x, y = _history_data()
+    c = GRUCommittee(1, 1, hidden=12, members=2, seed=1)
+    before = np.abs(c.predict(x) - y).mean()
+    hist = c.fit(x, y, iterations=300, lr=1e-2)
+    after = np.abs(c.predict(x) - y).mean()
+    assert hist.shape == (2, 300) and after < 0.2 * before
+    p = c.predict(x)
+    assert not np.allclose(p[0], p[1])  # members differ by their initialisation
+    c2 = GRUCommittee.from_bytes(c.to_bytes())
+    assert np.array_equal(c2.predict(x), p)
+    hist2 = c2.fit(x, y, iterations=20, lr=1e-3)
+    assert hist2[:, -1].mean() <= hist[:, -1].mean() * 1.5  # warm start, not a restart
+
+
+def test_gru_committee_disagrees_more_off_its_training_data():
+    x, y = _history_data(n=40)
+    c = GRUCommittee(1, 1, hidden=12, members=3, seed=2)
+    c.fit(x, y, iterations=300, lr=1e-2)
+    far = 4.0 * x  # paths well outside the training range
+    sd_in = c.predict(x)[..., 0].std(axis=0).mean()
+    sd_out = c.predict(far)[..., 0].std(axis=0).mean()
+    assert sd_out > 2 * sd_in
+
+
+def test_dem_labeller_drained_loop_with_constant_confinement():
+    lab = DEMLabeller(SMALL_DEM)
+    paths = [axial_path(0.02, 0.01, 0.03, 0.002), axial_path(0.015, 0.005, 0.03, 0.0025)]
+    labels, failures = lab.label(paths)
+    assert not failures
+    for p, y in zip(paths, labels, strict=True):
+        assert len(y["axial_stress"]) == len(p)
+        assert np.allclose(y["axial_strain"], p, atol=1e-9)
+        s = y["axial_stress"] / SMALL_DEM.p0
+        top = int(np.argmax(p[: len(p) // 2 + 3]))
+        assert s[top] > 1.3  # sheared above the confinement
+        turn = top + int(np.argmin(p[top:]))
+        assert s[turn] < s[top] - 0.3  # unloading relieves the axial stress
+        lat = y["lateral_stress"][1:] / SMALL_DEM.p0
+        assert np.abs(lat - 1).max() < 0.1  # servo-held confining pressure
+    again, _ = lab.label(paths[:1])
+    assert np.array_equal(again[0]["axial_stress"], labels[0]["axial_stress"])
+
+
+def test_failing_label_is_retried_then_skipped_and_reported(monkeypatch):
+    real = labelling._run_batch
+    calls = []
+
+    def flaky(paths, o, step):
+        calls.append((len(paths), step))
+        if any(np.isclose(p.max(), 0.05) for p in paths):
+            raise RuntimeError("DEM failure in path 0 of the batch: unstable")
+        return real(paths, o, step)
+
+    monkeypatch.setattr(labelling, "_run_batch", flaky)
+    lab = DEMLabeller(SMALL_DEM)
+    paths = [axial_path(0.01, 0.005, 0.02, 0.0025), axial_path(0.04, 0.01, 0.05, 0.0025)]
+    labels, failures = lab.label(paths)
+    assert labels[0] is not None and labels[1] is None
+    assert len(failures) == 1 and failures[0].index == 1 and "unstable" in failures[0].reason
+    steps = [s for n, s in calls if n == 1]
+    assert SMALL_DEM.strain_per_dem_step / 2 in steps  # retried with smaller DEM steps
+
+
+def test_config_errors_are_clear(tmp_path):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="members >= 2"):
+        ActiveLearnConfig.model_validate({"committee": {"members": 1}})
+    with pytest.raises(ValidationError, match=r"\(0, 1\]"):
+        ActiveLearnConfig.model_validate({"stop": {"score": 1.5}})
+    with pytest.raises(MslearnInputError, match="does not exist"):
+        load_active_config(tmp_path / "nope.toml")
+
+
+QUICK_CASES = {"cases": [1, 2, 3], "seeds": 1}
+
+
+def _quick(**kw) -> ActiveLearnConfig:
+    data = load_active_config(None, quick=True).model_dump()
+    data["labeller"].update({"particles": 40})
+    data.update(QUICK_CASES)
+    for k, v in kw.items():
+        if isinstance(v, dict):
+            data[k].update(v)
+        else:
+            data[k] = v
+    return ActiveLearnConfig.model_validate(data)
+
+
+def test_quick_experiment_runs_cases_and_resumes_without_relabelling(tmp_path, monkeypatch):
+    cfg = _quick(query={"max_labels": 6})
+    s = run_experiment(cfg, tmp_path, progress=False)
+    for k in ("labels_used", "test_mae", "random_baseline_mae_at_same_labels",
+              "labels_saved_fraction", "rounds"):  # fmt: skip
+        assert k in s
+    assert s["labels_used"] <= 6 and s["test_mae"] > 0 and s["rounds"]
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "learning_curves.png").is_file()
+    runs = sorted((tmp_path / "runs").glob("case*_seed0"))
+    assert [p.name for p in runs] == ["case1_seed0", "case2_seed0", "case3_seed0"]
+    first = [json.loads(x) for x in (runs[2] / "rounds.jsonl").read_text().splitlines()]
+    assert [r["labels"] for r in first] == [3, 6]  # random: batch of 3 per round
+
+    # a larger budget continues every run from its last round; paid labels are reused
+    n_labels = len(list((tmp_path / "labels").glob("*.npz")))
+    counted = []
+    real = labelling._run_batch
+    monkeypatch.setattr(
+        labelling, "_run_batch", lambda p, o, st: counted.append(len(p)) or real(p, o, st)
+    )
+    s2 = run_experiment(_quick(query={"max_labels": 9}), tmp_path, progress=False)
+    again = [json.loads(x) for x in (runs[2] / "rounds.jsonl").read_text().splitlines()]
+    assert again[:2] == first and again[-1]["labels"] == 9
+    new_labels = len(list((tmp_path / "labels").glob("*.npz"))) - n_labels
+    assert sum(counted) == new_labels  # only the new paths went to the DEM
+    assert s2["labels_used"] >= s["labels_used"]
+
+
+def test_label_store_refuses_other_labeller_settings(tmp_path):
+    run_experiment(_quick(cases=[3], query={"max_labels": 3}), tmp_path, progress=False)
+    with pytest.raises(MslearnInputError, match="label store"):
+        run_experiment(_quick(cases=[3], labeller={"p0": 1e5}), tmp_path, progress=False)
+
+
+def test_cli_active_learn_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from mslearn.cli.main import app
+
+    res = CliRunner().invoke(
+        app,
+        [
+            "active-learn",
+            "--quick",
+            "--quiet",
+            "--json",
+            "--cases",
+            "1,3",
+            "--max-labels",
+            "6",
+            "--out",
+            str(tmp_path),
+        ],  # fmt: skip
+    )
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout.strip().splitlines()[-1])
+    assert s["cases"] == [1, 3] and s["labels_used"] <= 6
+    args = ["active-learn", "--quick", "--cases", "x", "--out", str(tmp_path)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "--cases" in res.output
