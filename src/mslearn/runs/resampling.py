@@ -105,7 +105,7 @@ class ResampleOptions:
 
     def check(self) -> None:
         if self.size not in SIZES:
-            raise MslearnInputError(f"size {self.size!r}; expected one of {sorted(SIZES)}")
+            raise MslearnInputError(f"size is {self.size!r}; expected one of {sorted(SIZES)}")
         for name in ("fraction", "band_fraction"):
             v = getattr(self, name)
             if not 0 < v <= 1:
@@ -543,7 +543,8 @@ def markdown(r: dict) -> str:
     m = r["meshes"]
     al = r["active_learning"]
     lines = [
-        f"# Active-learning resampling, seed 000 Table 3 ({r['size']} size, mslearn {r['version']})",
+        f"# Active-learning resampling, seed 000 Table 3 "
+        f"({r['size']} size, mslearn {r['version']})",
         "",
         f"Biaxial test, {r['steps']} steps to {100 * r['axial_strain']:g} % axial strain, "
         f"RVEs of {r['particles_per_rve']} disks; coarse mesh {m['coarse']['label']}, fine mesh "
