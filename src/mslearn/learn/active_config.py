@@ -29,7 +29,7 @@ class LabellerConfig(_Strict):
     """DEM element tests (drained biaxial, constant lateral stress p0)."""
 
     preset: str = "guan2023"
-    particles: int = Field(200, ge=10)
+    particles: int = Field(500, ge=10, description="disks per RVE (seed 000: 500)")
     p0: float = Field(2.0e5, gt=0, description="confining pressure [Pa]")
     packing_seed: int = 0
     strain_per_dem_step: float = Field(1e-5, gt=0, le=1e-3)
@@ -44,17 +44,32 @@ class LabellerConfig(_Strict):
         return DEMLabellerOptions(**self.model_dump())
 
 
-class CommitteeConfig(_Strict):
-    """GRU committee (seed 001 Table 2: GRU 40; Sec. 4.4: 3 Model B members)."""
+KIND_DEFAULTS = {
+    # GRU: seed 001 Table 2 (GRU 40); MLP on history features: seed 000 Sec. 3.3 (2 x 40)
+    "gru": {"layers": 1, "lr": 1e-2, "iterations": 1000, "warm_iterations": 300},
+    "mlp": {"layers": 2, "lr": 5e-3, "iterations": 3000, "warm_iterations": 1000},
+}
 
+
+class CommitteeConfig(_Strict):
+    """Model A / Model B networks (seed 001 Sec. 4.4: 3 Model B members, same architecture).
+
+    kind: "gru" (sequence model, seed 001) or "mlp" (history features, seed 000);
+    layers, lr, iterations, warm_iterations default per kind (KIND_DEFAULTS)."""
+
+    kind: Literal["gru", "mlp"] = "mlp"
     members: int = Field(3, description="Model B members (>= 2 for a committee)")
     members_a: int = Field(1, ge=1, description="Model A networks per seed")
     hidden: int = Field(40, ge=1)
-    layers: int = Field(1, ge=1)
-    lr: float = Field(5e-3, gt=0)
-    iterations: int = Field(400, ge=1, description="Adam steps of the first training")
-    warm_iterations: int = Field(200, ge=0, description="Adam steps per later round")
-    batch_size: int | None = Field(None, ge=1, description="paths per Adam step (None: all)")
+    layers: int | None = Field(None, ge=1)
+    lr: float | None = Field(None, gt=0)
+    iterations: int | None = Field(None, ge=1, description="Adam steps of the first training")
+    warm_iterations: int | None = Field(None, ge=0, description="Adam steps per later round")
+    batch_size: int | None = Field(None, ge=1, description="paths (GRU) / points per step")
+
+    def setting(self, name: str):
+        v = getattr(self, name)
+        return KIND_DEFAULTS[self.kind][name] if v is None else v
 
     @field_validator("members")
     @classmethod
@@ -79,8 +94,8 @@ class StopConfig(_Strict):
     """Stop when every path selected in a round is already predicted well by Model A."""
 
     enabled: bool = True
-    score: float = Field(0.95, description="every selected path's score >= this")
-    mae: float = Field(0.05, gt=0, description="every selected path's MAE <= this [p0]")
+    score: float = Field(0.9, description="every selected path's score >= this")
+    mae: float = Field(0.06, gt=0, description="every selected path's MAE <= this [p0]")
     score_tol: float = Field(0.05, description="score: |error| <= tol * max|sigma| counts")
 
     @field_validator("score", "score_tol")
@@ -106,7 +121,7 @@ QUICK = {
     "seeds": 1,
     "pool": {"interval": 0.008, "eps_max": 0.06, "test_fraction": 0.2},
     "labeller": {"particles": 40, "strain_per_dem_step": 4e-5, "batch": 4},
-    "committee": {"hidden": 8, "iterations": 40, "warm_iterations": 20},
+    "committee": {"hidden": 8, "iterations": 60, "warm_iterations": 30},
     "query": {"batch": 3, "initial": 3, "max_labels": 9},
 }
 

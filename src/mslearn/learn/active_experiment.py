@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mslearn.learn.active import select_batch
 from mslearn.learn.active_config import ActiveLearnConfig
-from mslearn.learn.active_loop import Experiment, run_case
+from mslearn.learn.active_loop import Experiment, RunState, evaluate, query_scores, run_case
 
 CASE_NAMES = {
     1: "Case 1: sparse uniform start + active learning",
@@ -41,6 +42,10 @@ def _one(args) -> list[dict]:
 
     torch.set_num_threads(1)
     return run_case(Experiment.create(config, out), case, seed)
+
+
+def recs_of(runs, case) -> list[dict]:
+    return [r for (c, _), rr in runs.items() if c == case for r in rr]
 
 
 def curves(runs: dict[tuple[int, int], list[dict]]) -> dict[int, dict[str, np.ndarray]]:
@@ -103,6 +108,34 @@ def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
     return s
 
 
+def indicator_check(exp: Experiment, case: int, seed: int) -> dict[str, list[dict]]:
+    """Seed 001 Tables 4-5 with the final models of one run: label the batch of
+    highest and the batch of lowest committee std among the unlabelled paths
+    and score Model A on both (the indicator is useful if the first is worse)."""
+    rs = RunState(exp.out / "runs" / f"case{case}_seed{seed}")
+    rounds, models = rs.rounds(), rs.models()
+    if not rounds or models.get("B") is None:
+        return {}
+    used = {i for r in rounds for i in r["added"]}
+    used |= {f["path"] for r in rounds for f in r["failures"]}
+    free = np.array([i for i in exp.candidates if i not in used], int)
+    q = exp.config.query
+    if free.size < 2 * q.batch:
+        return {}
+    std = query_scores(models["B"], exp.pool, free)
+    radius = q.radius_factor * exp.config.pool.interval
+    out = {}
+    for name, score in (("highest_std", std), ("lowest_std", -std)):
+        pick = free[select_batch(score, exp.pool.coords[free], q.batch, radius)]
+        ok, _ = exp.ensure_labels(pick)
+        mae, sc = evaluate(models["A"], exp.arrays(ok), exp.config.stop.score_tol)
+        sd = dict(zip(free.tolist(), std.tolist(), strict=True))
+        out[name] = [{"u": float(exp.pool.coords[i][0]), "r": float(exp.pool.coords[i][1]),
+                      "std": sd[i], "score": float(s), "mae": float(m)}
+                     for i, s, m in zip(ok, sc, mae, strict=True)]  # fmt: skip
+    return out
+
+
 def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) -> dict:
     """Label the test paths, run every (case, seed), write report.md / report.json / plots."""
     from mslearn.runs.progress import step_progress
@@ -135,6 +168,14 @@ def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) 
                 update(k + 1, f"case {c} seed {s}: {runs[(c, s)][-1]['labels']} labels")
     cv = curves(runs)
     s = summary_keys(cv, runs)
+    al = next((c for c in (1, 2) if c in config.cases), None)
+    s["indicator_check"] = indicator_check(exp, al, 0) if al is not None else {}
+    for name, rows in s["indicator_check"].items():
+        s[f"{name}_mean_mae"] = float(np.mean([r["mae"] for r in rows]))
+        s[f"{name}_mean_score"] = float(np.mean([r["score"] for r in rows]))
+    ranks = [r.get("test_std_mae_spearman") for r in recs_of(runs, al)]
+    ranks = [v for v in ranks if v is not None]
+    s["test_std_mae_spearman_mean"] = float(np.mean(ranks)) if ranks else None
     recs = [r for rr in runs.values() for r in rr]
     query = [r["query_s"] / max(r["pool_size"], 1) for r in recs if r["round"] > 0]
     label = [r["label_s"] / len(r["added"]) for r in recs if r["added"] and r["label_s"] > 0.05]
@@ -175,9 +216,20 @@ def write_report(out: Path, config, runs, cv, s, exp) -> None:
     ]
     for k in ("labels_used", "test_mae", "random_baseline_mae_at_same_labels",
               "labels_saved_fraction", "random_final_mae", "random_final_labels",
+              "test_std_mae_spearman_mean", "highest_std_mean_mae", "lowest_std_mean_mae",
               "query_round_s", "dem_label_s_per_path", "wall_time_s"):  # fmt: skip
         v = s.get(k)
         lines.append(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |")
+    titles = {"highest_std": "Table 4 analogue: the batch of highest committee std",
+              "lowest_std": "Table 5 analogue: the batch of lowest committee std"}  # fmt: skip
+    for name, title in titles.items():
+        rows = s.get("indicator_check", {}).get(name)
+        if rows:
+            head = "| u | r | std | score | MAE |\n| --- | --- | --- | --- | --- |"
+            lines += ["", f"{title} (final models, first seed), Model A on the DEM labels", "",
+                      head]  # fmt: skip
+            lines += [f"| {r['u']:.3f} | {r['r']:.3f} | {r['std']:.3f} | {r['score']:.2f} | "
+                      f"{r['mae']:.3f} |" for r in rows]  # fmt: skip
     lines += ["", "![learning curves](learning_curves.png)", "",
               "![selected paths](selected_ur.png)", ""]  # fmt: skip
     for (case, seed), recs in sorted(runs.items()):

@@ -42,7 +42,7 @@ from mslearn.learn.active import select_batch, select_random
 from mslearn.learn.active_config import ActiveLearnConfig
 from mslearn.learn.labelling import DEMLabeller, LabelStore
 from mslearn.learn.metrics import path_mae, path_score
-from mslearn.learn.sequence import GRUCommittee
+from mslearn.learn.sequence import COMMITTEES, Committee, committee_from_bytes
 from mslearn.learn.strain_paths import (
     StrainPathPool,
     farthest_point_subset,
@@ -126,21 +126,21 @@ def _finite(v) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
-def _committee(cfg, n_in: int, members: int, seed: int) -> GRUCommittee:
+def _committee(cfg, n_in: int, members: int, seed: int) -> Committee:
     c = cfg.committee
-    return GRUCommittee(n_in, 1, c.hidden, c.layers, members, seed=seed)
+    return COMMITTEES[c.kind](n_in, 1, c.hidden, c.setting("layers"), members, seed=seed)
 
 
-def _fit(model: GRUCommittee, data: dict, key: str, cfg, seed: int) -> float:
+def _fit(model: Committee, data: dict, key: str, cfg, seed: int) -> float:
     c = cfg.committee
-    iters = c.iterations if not model.fitted else c.warm_iterations
+    iters = c.setting("iterations") if not model.fitted else c.setting("warm_iterations")
     t0 = time.perf_counter()
     if iters:
-        model.fit(data[key], data["y"], data["mask"], iters, c.lr, c.batch_size, seed=seed)
+        model.fit(data[key], data["y"], data["mask"], iters, c.setting("lr"), c.batch_size, seed)
     return time.perf_counter() - t0
 
 
-def query_scores(model: GRUCommittee, pool: StrainPathPool, indices) -> np.ndarray:
+def query_scores(model: Committee, pool: StrainPathPool, indices) -> np.ndarray:
     """Seed 001 Eq. 1 per path: member std of sigma_a / p0, mean over the path's points."""
     eps, mask = pool.padded(indices)
     pred = model.predict(eps[..., None])[..., 0]  # (M, n, T)
@@ -148,12 +148,27 @@ def query_scores(model: GRUCommittee, pool: StrainPathPool, indices) -> np.ndarr
     return (sd * mask).sum(axis=1) / mask.sum(axis=1)
 
 
-def evaluate(model: GRUCommittee, data: dict, tol: float) -> tuple[np.ndarray, np.ndarray]:
+def evaluate(model: Committee, data: dict, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Model A's per-path MAE and score (members averaged per path)."""
     pred = model.predict(data["xa"])[..., 0]  # (M, n, T)
     mae = np.mean([path_mae(data["y"][..., 0], p, data["mask"]) for p in pred], axis=0)
     score = np.mean([path_score(data["y"][..., 0], p, data["mask"], tol) for p in pred], axis=0)
     return mae, score
+
+
+def indicator_quality(model_b: Committee, exp: Experiment, mae_test: np.ndarray) -> dict:
+    """Does Model B's disagreement find Model A's worst test paths without the truth?
+    (seed 001 Table 3): Spearman rank correlation of committee std and actual MAE
+    over the test paths, and how many of the 10 highest-std paths are among the
+    10 worst predicted."""
+    from scipy.stats import spearmanr
+
+    std = query_scores(model_b, exp.pool, exp.test)
+    k = min(10, len(std))
+    top_std = set(np.argsort(-std)[:k].tolist())
+    top_mae = set(np.argsort(-mae_test)[:k].tolist())
+    rho = spearmanr(std, mae_test).statistic if len(std) > 2 else float("nan")
+    return {"test_std_mae_spearman": _finite(rho), "test_top10_overlap": len(top_std & top_mae)}
 
 
 class RunState:
@@ -175,7 +190,7 @@ class RunState:
                 break
         return out
 
-    def append(self, record: dict, models: dict[str, GRUCommittee | None]) -> None:
+    def append(self, record: dict, models: dict[str, Committee | None]) -> None:
         import os
 
         import torch
@@ -187,14 +202,14 @@ class RunState:
         with open(self.rounds_file, "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    def models(self) -> dict[str, GRUCommittee | None]:
+    def models(self) -> dict[str, Committee | None]:
         import torch
 
         f = self.folder / "models.pt"
         if not f.is_file():
             return {}
         blob = torch.load(f, weights_only=False)
-        return {k: (GRUCommittee.from_bytes(v) if v is not None else None) for k, v in blob.items()}
+        return {k: (committee_from_bytes(v) if v is not None else None) for k, v in blob.items()}
 
 
 def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]:
@@ -268,13 +283,14 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
             if model_b is not None:
                 train_s += _fit(model_b, data, "xb", cfg, seed)
         mae_t, score_t = evaluate(model_a, test_data, stop.score_tol)
+        rank = indicator_quality(model_b, exp, mae_t) if model_b is not None else {}
         record = {
             "case": case, "seed": seed, "round": k, "labels": len(labelled),
             "added": [] if satisfied else ok, "selected": selected, "failures": failures,
             "test_mae": float(mae_t.mean()), "test_mae_max": float(mae_t.max()),
             "test_score": float(score_t.mean()), "stopped": satisfied,
             "query_s": query_s, "label_s": label_s, "train_s": train_s,
-            "pool_size": int(free.size),
+            "pool_size": int(free.size), **rank,
         }  # fmt: skip
         rs.append(record, {"A": model_a, "B": model_b})
         rounds.append(record)

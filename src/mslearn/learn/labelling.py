@@ -42,7 +42,7 @@ class DEMLabellerOptions:
     batch: paths per DEM call; retries: re-runs of a failing path."""
 
     preset: str = "guan2023"
-    particles: int = 200
+    particles: int = 500
     p0: float = 2.0e5
     packing_seed: int = 0
     strain_per_dem_step: float = 1e-5
