@@ -231,3 +231,15 @@ def test_schemes_select_lode_treatment_and_gate():
         cfg = CalibrateConfig.model_validate({"calibration": {"scheme": scheme}})
         assert cfg.lode_and_gate() == (lode, gate)
         assert cfg.options().delta_r == gate
+
+
+def test_lm_rejects_bad_start_and_unknown_names():
+    from mslearn.constitutive.lm import levenberg_marquardt
+
+    model = CSUH(LodeOptions("none"))
+    ds = model_dataset(model, n_paths=2, n_steps=3, eps_max=0.01)
+    integ = CalibrationOptions().integration()
+    with pytest.raises(MslearnInputError, match=r"M = 2.5 is outside .*\[0.8, 2.0\]"):
+        levenberg_marquardt(model, ds, {"M": 2.5}, ("M",), integ)
+    with pytest.raises(MslearnInputError, match="'bogus' is not a csuh parameter"):
+        levenberg_marquardt(model, ds, {}, ("bogus",), integ)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mslearn.constitutive.calibrate import Batch, predict
+from mslearn.constitutive.calibrate import Batch, check_bounds, predict
 from mslearn.constitutive.dataset import SequenceDataset
 from mslearn.constitutive.integrate import IntegrationOptions
 from mslearn.constitutive.models.base import Model
@@ -38,9 +38,6 @@ class LMOptions:
     tol_loss: float = 1e-14  # stop when the loss is below
     tol_rel_change: float = 1e-10  # ... or stops decreasing relatively
     max_seconds: float | None = None
-    #: CSUH: optimise ln(p_s) in place of N (N = Z + lambda ln(1 + p_s)), the
-    #: combination the stress actually depends on (Eq. 13)
-    ps_coordinate: bool = False
 
 
 @dataclass
@@ -77,25 +74,15 @@ def levenberg_marquardt(
     for k in names:
         if k not in bounds:
             raise MslearnInputError(f"LM: {k!r} is not a {model.name} parameter")
-    use_ps = opts.ps_coordinate and "N" in names
+    check_bounds(model, phi)
 
     def to_theta(p: dict) -> np.ndarray:
-        t = np.log([p[k] for k in names])
-        if use_ps:
-            if p["N"] <= p["Z"] or (p["N"] - p["Z"]) / p["lam"] > 700:
-                raise MslearnInputError(
-                    f"LM ps_coordinate: (N - Z)/lam = {(p['N'] - p['Z']) / p['lam']:.4g}; "
-                    "expected in (0, 700] (p_s > 0 and finite)"
-                )
-            t[names.index("N")] = math.log(math.expm1((p["N"] - p["Z"]) / p["lam"]))
-        return t
+        return np.log([p[k] for k in names])
 
     def params_of(t) -> dict:
         """Parameters of coordinates t, each clipped to its bounds (Table 1)."""
         t = np.clip(t, -50.0, 50.0)
         p = {**phi, **{k: float(math.exp(v)) for k, v in zip(names, t, strict=True)}}
-        if use_ps:
-            p["N"] = p["Z"] + p["lam"] * math.log1p(math.exp(min(t[names.index("N")], 50.0)))
         return {k: min(max(v, bounds[k][0]), bounds[k][1]) for k, v in p.items()}
 
     def project(t) -> np.ndarray:
