@@ -237,7 +237,18 @@ def compare(
     progress: bool = False,
     threads: int = 1,
 ) -> dict:
-    """The whole experiment; returns the report dict (also written as report.json/.md)."""
+    """The whole experiment; returns the report dict (also written as report.json/.md).
+    Runs with ``threads`` torch threads (restored afterwards)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    try:
+        return _compare(out, size, cache, model, lode, trainable, progress, threads)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dict:
     import torch
 
     from mslearn.constitutive.calibrate import CalibrationOptions, calibrate
