@@ -229,3 +229,26 @@ def test_cli_active_learn_json(tmp_path):
     args = ["active-learn", "--quick", "--cases", "x", "--out", str(tmp_path)]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and "--cases" in res.output
+
+
+def test_history_mlp_committee_learns_round_trips_and_warm_starts():
+    from mslearn.learn.sequence import HistoryMLPCommittee, committee_from_bytes
+
+    x, y = _history_data(n=30)
+    c = HistoryMLPCommittee(1, 1, hidden=16, members=3, seed=0)
+    before = np.abs(c.predict(x) - y).mean()
+    hist = c.fit(x, y, iterations=600, lr=1e-2)
+    p = c.predict(x)
+    assert p.shape == (3, 30, 30, 1)
+    assert np.abs(p - y).mean() < 0.1 * before  # running max is one of its features
+    c2 = committee_from_bytes(c.to_bytes())
+    assert isinstance(c2, HistoryMLPCommittee) and np.array_equal(c2.predict(x), p)
+    hist2 = c2.fit(x, y, iterations=10, lr=1e-3)
+    assert hist2[:, 0].mean() < 2 * hist[:, -1].mean()  # continues, not a restart
+
+
+def test_quick_experiment_with_the_gru_committee(tmp_path):
+    cfg = _quick(cases=[1], committee={"kind": "gru"}, query={"max_labels": 6})
+    s = run_experiment(cfg, tmp_path, progress=False)
+    assert s["labels_used"] == 6 and np.isfinite(s["test_mae"])
+    assert s["random_baseline_mae_at_same_labels"] is None  # no Case 3 asked

@@ -54,6 +54,9 @@ def active_learn(
         print_json({k: v for k, v in s.items() if k != "curves"})
         return
     saved = s["labels_saved_fraction"]
+    if s["labels_used"] is None:  # no active-learning case asked
+        typer.echo(f"{len(cfg.cases)} case(s) x {cfg.seeds} seed(s) done; report in {out}")
+        return
     rnd = s["random_baseline_mae_at_same_labels"] or float("nan")
     typer.echo(
         f"active learning: {s['labels_used']:g} labels, test MAE {s['test_mae']:.4f} p0 "
