@@ -252,3 +252,30 @@ def test_quick_experiment_with_the_gru_committee(tmp_path):
     s = run_experiment(cfg, tmp_path, progress=False)
     assert s["labels_used"] == 6 and np.isfinite(s["test_mae"])
     assert s["random_baseline_mae_at_same_labels"] is None  # no Case 3 asked
+
+
+def test_pool_without_candidates_is_a_clear_error(tmp_path):
+    cfg = _quick(pool={"test_fraction": 0.99})
+    with pytest.raises(MslearnInputError, match="no candidates"):
+        run_experiment(cfg, tmp_path, progress=False)
+
+
+def test_loop_skips_and_reports_a_path_the_dem_cannot_label(tmp_path, monkeypatch):
+    real = labelling._run_batch
+    bad_u = 0.048  # one column of the quick pool
+
+    def flaky(paths, o, step):
+        if any(np.isclose(p.max(), 0.06) and np.isclose(p[: len(p) // 2].max(), bad_u)
+               for p in paths):  # fmt: skip
+            raise RuntimeError("DEM failure in path 0 of the batch: unstable")
+        return real(paths, o, step)
+
+    monkeypatch.setattr(labelling, "_run_batch", flaky)
+    s = run_experiment(_quick(cases=[3], query={"max_labels": 12}), tmp_path, progress=False)
+    text = (tmp_path / "runs/case3_seed0/rounds.jsonl").read_text()
+    rounds = [json.loads(x) for x in text.splitlines()]
+    failed = [f for r in rounds for f in r["failures"]]
+    added = [i for r in rounds for i in r["added"]]
+    assert failed and all(np.isclose(f["u"], bad_u) and "unstable" in f["reason"] for f in failed)
+    assert not {f["path"] for f in failed} & set(added)  # never trained on, never re-asked
+    assert len(set(added)) == len(added) and np.isfinite(s["curves"]["3"]["mae"]).all()
