@@ -50,6 +50,9 @@ class CalibrationOptions:
     threads: int = 1
     max_seconds: float | None = None  # wall-clock budget (status "time_limit")
     target_loss: float | None = None  # stop once the training loss is below (status "converged")
+    #: name -> (lower, upper) replacing the model's bounds (seed 003 Table 1) in the
+    #: Eq. 17 penalty and the start check (None: the model's)
+    bounds: dict[str, tuple[float, float]] | None = None
 
     def integration(self) -> IntegrationOptions:
         return IntegrationOptions(
@@ -79,6 +82,7 @@ class Batch:
     target: torch.Tensor
     p0: torch.Tensor
     nv: int
+    mask: torch.Tensor | None = None  # (n, S) bool: rows in the loss (None: all)
 
     @classmethod
     def from_dataset(cls, ds: SequenceDataset) -> Batch:
@@ -88,7 +92,11 @@ class Batch:
             torch.as_tensor(ds.stress, dtype=torch.float64),
             torch.as_tensor(ds.initial_pressure, dtype=torch.float64),
             ds.n_voigt,
+            None if ds.mask is None else torch.as_tensor(ds.mask, dtype=torch.bool),
         )
+
+    def loss(self, pred: torch.Tensor) -> torch.Tensor:
+        return stress_loss(pred, self.target, self.mask)
 
 
 def split_indices(n: int, fractions, seed: int) -> dict[str, np.ndarray]:
@@ -110,9 +118,17 @@ def predict(model: Model, params, batch: Batch, opts: IntegrationOptions, check=
     return -project(res.stress, batch.nv)
 
 
-def stress_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """MSE(sigma, sigma_data) / mean(sigma_data^2) (Eq. 17, first term)."""
-    return ((pred - target) ** 2).mean() / (target**2).mean()
+def stress_loss(
+    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """MSE(sigma, sigma_data) / mean(sigma_data^2) (Eq. 17, first term), both means over
+    the rows ``mask`` (n, S) keeps (all rows when None). Masked rows do not enter, even
+    when the prediction there is not finite."""
+    if mask is None:
+        return ((pred - target) ** 2).mean() / (target**2).mean()
+    m = mask[..., None].expand_as(target)
+    diff = torch.where(m, pred - target, torch.zeros((), dtype=pred.dtype))
+    return (diff**2).sum() / (torch.where(m, target, torch.zeros_like(target)) ** 2).sum()
 
 
 def bound_penalty(phi: dict[str, torch.Tensor], bounds: dict[str, tuple[float, float]]):
@@ -131,14 +147,35 @@ def gamma_schedule(epoch: int, total: int, g_max: float, g_min: float) -> float:
     return g_max * (g_min / g_max) ** (epoch / max(total, 1))
 
 
-def check_bounds(model: Model, values: dict[str, float]) -> None:
-    for k, (lo, hi) in model.bounds().items():
+def check_bounds(
+    model: Model, values: dict[str, float], bounds: dict[str, tuple[float, float]] | None = None
+) -> None:
+    """Every parameter inside ``bounds`` (the model's, seed 003 Table 1, when None)."""
+    for k, (lo, hi) in resolve_bounds(model, bounds).items():
         v = values[k]
         if not (lo <= v <= hi) or not math.isfinite(v):
+            src = "seed 003 Table 1" if bounds is None else "the bounds in use"
             raise MslearnInputError(
-                f"initial parameter {k} = {v} is outside its physical bounds [{lo}, {hi}] "
-                f"(seed 003 Table 1)"
+                f"initial parameter {k} = {v} is outside its physical bounds [{lo}, {hi}] ({src})"
             )
+
+
+def resolve_bounds(
+    model: Model, bounds: dict[str, tuple[float, float]] | None
+) -> dict[str, tuple[float, float]]:
+    """The model's bounds with ``bounds`` overriding some of them (checked: known names,
+    lower < upper)."""
+    out = dict(model.bounds())
+    for k, v in (bounds or {}).items():
+        if k not in out:
+            raise MslearnInputError(
+                f"bounds: {k!r} is not a {model.name} parameter; expected some of {sorted(out)}"
+            )
+        lo, hi = (float(x) for x in v)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise MslearnInputError(f"bounds[{k!r}] = ({lo}, {hi}); expected finite lower < upper")
+        out[k] = (lo, hi)
+    return out
 
 
 def calibrate(
@@ -168,12 +205,12 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     unknown = set(phi0) - set(model.defaults())
     if unknown:
         raise MslearnInputError(f"unknown {model.name} parameters {sorted(unknown)}")
-    check_bounds(model, phi0)
+    check_bounds(model, phi0, opts.bounds)
     names = tuple(opts.trainable) if opts.trainable else model.param_names
     for k in names:
         if k not in phi0:
             raise MslearnInputError(f"trainable parameter {k!r} is not a {model.name} parameter")
-    bounds = model.bounds()
+    bounds = resolve_bounds(model, opts.bounds)
     idx = split_indices(data.n_paths, opts.split, opts.seed)
     train = Batch.from_dataset(data.subset(idx["train"]))
     val = Batch.from_dataset(data.subset(idx["val"])) if idx["val"].size else None
@@ -191,7 +228,10 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     full = Batch.from_dataset(data)
     with torch.no_grad():
         res = integrate_path(model, phi_of(w), full.strain, full.p0, integ, check=False)
-    check_admissible(res.stress)
+    stress = res.stress
+    if full.mask is not None:  # masked rows need not be admissible
+        stress = torch.where(full.mask[..., None], stress, stress[:, :1].expand_as(stress))
+    check_admissible(stress)
 
     hist: dict[str, list] = {k: [] for k in ("loss", "loss_sigma", "penalty", "gamma", "val")}
     hist.update({f"param.{k}": [] for k in names})
@@ -205,7 +245,7 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
         def closure(gamma=gamma, terms=terms):
             optim.zero_grad()
             phi = phi_of(w)
-            l_sig = stress_loss(predict(model, phi, train, integ), train.target)
+            l_sig = train.loss(predict(model, phi, train, integ))
             pen = bound_penalty({k: phi[k] for k in names}, bounds)
             loss = l_sig + gamma * pen
             finite = bool(torch.isfinite(loss))
@@ -229,7 +269,7 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
         if val is not None:
             with torch.no_grad():
                 prm_v = {k: torch.tensor(v, dtype=torch.float64) for k, v in current.items()}
-                lv = float(stress_loss(predict(model, prm_v, val, integ), val.target))
+                lv = float(val.loss(predict(model, prm_v, val, integ)))
             lv = lv if math.isfinite(lv) else math.inf
         else:
             lv = float(loss)
@@ -256,7 +296,7 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     if test is not None:
         with torch.no_grad():
             prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in best[2].items()}
-            test_loss = float(stress_loss(predict(model, prm, test, integ), test.target))
+            test_loss = float(test.loss(predict(model, prm, test, integ)))
     result = CalibrationResult(
         params=best[2],
         best_epoch=best[1],

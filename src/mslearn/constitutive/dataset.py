@@ -39,12 +39,17 @@ class SequenceDataset:
     time: np.ndarray
     initial_pressure: np.ndarray
     attrs: dict = field(default_factory=dict)
+    #: optional (paths, steps) bool: which stress rows enter the loss (None: all). A
+    #: masked row still drives the strain path; only its stress misfit is ignored.
+    mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.strain = np.asarray(self.strain, float)
         self.stress = np.asarray(self.stress, float)
         self.time = np.asarray(self.time, float)
         self.initial_pressure = np.asarray(self.initial_pressure, float)
+        if self.mask is not None:
+            self.mask = np.asarray(self.mask, bool)
         validate(self)
 
     @property
@@ -57,7 +62,23 @@ class SequenceDataset:
 
     def subset(self, idx: np.ndarray) -> SequenceDataset:
         return SequenceDataset(
-            self.strain[idx], self.stress[idx], self.time, self.initial_pressure[idx], self.attrs
+            self.strain[idx],
+            self.stress[idx],
+            self.time,
+            self.initial_pressure[idx],
+            self.attrs,
+            None if self.mask is None else self.mask[idx],
+        )
+
+    def steps(self, n: int) -> SequenceDataset:
+        """The first ``n`` steps of every path."""
+        return SequenceDataset(
+            self.strain[:, :n],
+            self.stress[:, :n],
+            self.time[:n],
+            self.initial_pressure,
+            self.attrs,
+            None if self.mask is None else self.mask[:, :n],
         )
 
     def full_attrs(self) -> dict:
@@ -90,6 +111,10 @@ def validate(ds: SequenceDataset) -> None:
             f"dataset: initial_pressure has shape {ds.initial_pressure.shape}; "
             f"expected ({s.shape[0]},) (one per path)"
         )
+    if ds.mask is not None and ds.mask.shape != s.shape[:2]:
+        raise MslearnInputError(
+            f"dataset: mask has shape {ds.mask.shape}; expected {s.shape[:2]} (paths, steps)"
+        )
     bad = ~(np.isfinite(s).all(-1) & np.isfinite(t).all(-1))
     if bad.any():
         gp, step = np.argwhere(bad)[0]
@@ -112,6 +137,8 @@ def save(ds: SequenceDataset, path: str | Path) -> Path:
         "time": ds.time,
         "initial_pressure": ds.initial_pressure,
     }
+    if ds.mask is not None:
+        arrays["mask"] = ds.mask
     if path.suffix == ".npz":
         np.savez_compressed(path, **arrays, attrs=np.array(json.dumps(attrs, default=str)))
         return path
@@ -153,4 +180,4 @@ def load(path: str | Path) -> SequenceDataset:
         else:
             raise MslearnInputError(f"dataset {path}: missing array 'initial_pressure' [Pa]")
     time = arrays.get("time", np.arange(1, s + 1, dtype=float))
-    return SequenceDataset(arrays["strain"], arrays["stress"], time, p0, attrs)
+    return SequenceDataset(arrays["strain"], arrays["stress"], time, p0, attrs, arrays.get("mask"))

@@ -49,10 +49,14 @@ class CompareSize:
     max_seconds: float | None = 600.0
     lm_iter: int = 40  # Levenberg-Marquardt iterations after Adam (0: Adam only)
     seed: int = 0
+    bounds: str = "material"  # "table1" (seed 003) | "material" (from the DEM friction angles)
+    mask: str = "curve"  # "curve": per-curve loss mask | "trim": drop whole trailing steps
+    phi_peak: float = 30.7  # DEM 2D friction angles [deg] (notes/dem.md, 500-disk biaxial)
+    phi_cs: float = 20.2
 
     def femdem_key(self) -> str:
         """Hash of the fields that define the FEM-DEM run (the cache key)."""
-        calib = ("epochs", "max_seconds", "seed", "lm_iter")
+        calib = ("epochs", "max_seconds", "seed", "lm_iter", "bounds", "mask", "phi_peak", "phi_cs")
         d = {k: v for k, v in asdict(self).items() if k not in calib}
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -155,6 +159,101 @@ def gauss_point_dataset(zarr_path: Path, initial_pressure: float) -> SequenceDat
         np.full(n_p, float(initial_pressure)),
         {"source": str(zarr_path), "points": points.tolist()},
     )
+
+
+BOUND_CHOICES = ("table1", "material")
+MASK_CHOICES = ("curve", "trim")
+
+
+def m_plane_strain(phi_deg: float, lode: str = "exponential") -> float:
+    """The CSUH/MCC M (triaxial-compression stress ratio) whose plane-strain critical
+    state has the 2D friction angle ``phi_deg`` (sin phi = (s1 - s3)/(s1 + s3) of the
+    in-plane stresses, as measured on 2D disk RVEs).
+
+    Plane strain with eps_33 = 0 at a critical state: the stress is stationary, so the
+    plastic d eps_33 = 0; the flow is radial in the pi-plane, so s_33 (deviatoric) = 0,
+    i.e. sigma_33 = (sigma_11 + sigma_22)/2, Lode angle 0. Then p = (s1 + s3)/2,
+    q = sqrt(3)/2 (s1 - s3) and q/p = sqrt(3) sin phi must equal M(theta = 0): M itself
+    with no Lode dependence, M_ts(0) (the exponential / two-anchor anchor, Table 2)
+    otherwise, solved for M by bisection. (The triaxial M = 6 sin phi/(3 - sin phi)
+    would apply to 3D sphere RVEs in triaxial compression, not to 2D disks.)"""
+    import torch
+
+    from mslearn.constitutive.lode import smp_ratio
+
+    if not 0.0 < phi_deg < 60.0:
+        raise MslearnInputError(f"phi = {phi_deg} deg; expected 0 < phi < 60 (2D friction angle)")
+    target = math.sqrt(3.0) * math.sin(math.radians(phi_deg))
+    if lode == "none":
+        return target
+
+    def m0(m: float) -> float:
+        return float(smp_ratio(torch.tensor(m, dtype=torch.float64), 0.0))
+
+    lo, hi = 0.05, 2.9
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if m0(mid) < target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def material_bounds(size: CompareSize, model: str, lode: str) -> dict[str, tuple[float, float]]:
+    """Bounds for our 2D disk RVEs in place of seed 003 Table 1 (its footing material).
+
+    M: from the DEM friction angles, [M(phi_cs - 5 deg), M(phi_peak + 5 deg)] with
+    :func:`m_plane_strain` (the plane-strain equivalent the adapter sees). CSUH m
+    (M_c = M exp(-m xi)): [0.1, 10]; Table 1's [0.5, 2.5] is the footing material's and
+    our RVEs dilate far more (Gauss points reach ~10 % volumetric expansion). The
+    other parameters keep their Table 1 ranges."""
+    if size.bounds == "table1":
+        return {}
+    if size.bounds != "material":
+        raise MslearnInputError(f"bounds = {size.bounds!r}; expected one of {BOUND_CHOICES}")
+    if not size.phi_cs < size.phi_peak + 1e-12:
+        raise MslearnInputError(
+            f"phi_cs = {size.phi_cs} deg > phi_peak = {size.phi_peak} deg; expected phi_cs <= "
+            f"phi_peak"
+        )
+    out = {
+        "M": (
+            m_plane_strain(max(size.phi_cs - 5.0, 1.0), lode),
+            m_plane_strain(min(size.phi_peak + 5.0, 55.0), lode),
+        )
+    }
+    if model == "csuh":
+        out["m"] = (0.1, 10.0)
+    return out
+
+
+def data_mask(ds: SequenceDataset, p_min: float = 0.1, sin_max: float = 0.95) -> np.ndarray:
+    """(paths, steps) loss mask: a curve is used up to (excluding) its first step where
+    the RVE stress is not a granular continuum state: 2D mean stress
+    -(s11 + s22)/2 < p_min * p0 (contact network lost) or mobilised 2D friction
+    sin phi = t/p > sin_max (tension cut-off). Later steps of that curve are masked too
+    (its state after that is not a continuum state); the other curves keep every step."""
+    s = ds.stress
+    p2 = -(s[..., 0] + s[..., 1]) / 2.0
+    t = np.hypot((s[..., 0] - s[..., 1]) / 2.0, s[..., -1] if ds.n_voigt == 3 else 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bad = (p2 < p_min * ds.initial_pressure[:, None]) | ~(t <= sin_max * p2)
+    return np.cumsum(bad, axis=1) == 0
+
+
+def admissible_mask(model, params: dict, ds: SequenceDataset, opts) -> np.ndarray:
+    """(paths, steps): the steps before the first one at which the strain-driven model
+    with ``params`` is inadmissible (p <= 0 or not finite), per curve."""
+    import torch
+
+    from mslearn.constitutive.calibrate import Batch
+    from mslearn.constitutive.integrate import integrate_path
+    from mslearn.constitutive.invariants import mean_stress
+
+    b = Batch.from_dataset(ds)
+    prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    with torch.no_grad():
+        sig = integrate_path(model, prm, b.strain, b.p0, opts.integration(), check=False).stress
+        ok = torch.isfinite(sig).all(-1) & (mean_stress(sig) > 0)
+    return np.cumsum(~ok.numpy(), axis=1) == 0
 
 
 def admissible_steps(model, params: dict, ds: SequenceDataset, opts) -> int:
@@ -271,26 +370,39 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
         # e0 fixes the void-ratio scale, which stress data cannot (identifiability.py)
         # (MCC starts normally consolidated: N does not enter either)
         trainable = CSUH_IDENTIFIABLE if model == "csuh" else ("kappa", "lam", "nu", "M")
+    bounds = material_bounds(size, model, lode)
     opts = CalibrationOptions(
         epochs=size.epochs,
         trainable=tuple(trainable),
         max_seconds=size.max_seconds,
         seed=size.seed,
         threads=threads,
+        bounds=bounds or None,
     )
     original = {k: float(v) for k, v in mdl.defaults().items()}
     n_all = ds.strain.shape[1]
-    n_ok = admissible_steps(mdl, original, ds, opts)
-    if n_ok < n_all:  # strain-driven from the initial guess, p <= 0 at a localised point
-        ds = SequenceDataset(
-            ds.strain[:, :n_ok], ds.stress[:, :n_ok], ds.time[:n_ok], ds.initial_pressure, ds.attrs
-        )
+    if size.mask == "trim":
+        n_ok = admissible_steps(mdl, original, ds, opts)
+        if n_ok < n_all:  # strain-driven from the initial guess, p <= 0 at a localised point
+            ds = ds.steps(n_ok)
+    elif size.mask == "curve":
+        mask = data_mask(ds) & admissible_mask(mdl, original, ds, opts)
+        keep = mask.any(0)  # steps no curve uses are not integrated
+        n_ok = int(keep.nonzero()[0].max()) + 1 if keep.any() else 0
+        if n_ok < 2:
+            raise MslearnInputError(
+                "every Gauss-point curve is masked from step 1 on (inadmissible RVE stress "
+                "or initial-guess model); nothing to calibrate on"
+            )
+        ds = replace(ds.steps(n_ok), mask=mask[:, :n_ok])
+    else:
+        raise MslearnInputError(f"mask = {size.mask!r}; expected one of {MASK_CHOICES}")
     t_cal = time.perf_counter()
     res = calibrate(mdl, ds, original, opts, out / "calibration")
     adam_wall = time.perf_counter() - t_cal
     calibrated, lm_info = dict(res.params), None
     if size.lm_iter > 0:  # second stage on the training curves (the same split)
-        from mslearn.constitutive.calibrate import Batch, predict, stress_loss
+        from mslearn.constitutive.calibrate import Batch, predict
         from mslearn.constitutive.lm import LMOptions, levenberg_marquardt
 
         lm = levenberg_marquardt(
@@ -299,7 +411,7 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
             calibrated,
             tuple(trainable),
             opts.integration(),
-            LMOptions(max_iter=size.lm_iter, max_seconds=size.max_seconds),
+            LMOptions(max_iter=size.lm_iter, max_seconds=size.max_seconds, bounds=opts.bounds),
         )
         calibrated = lm.params
 
@@ -309,7 +421,7 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
             b = Batch.from_dataset(ds.subset(res.split[part]))
             prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in calibrated.items()}
             with torch.no_grad():
-                return float(stress_loss(predict(mdl, prm, b, opts.integration()), b.target))
+                return float(b.loss(predict(mdl, prm, b, opts.integration())))
 
         lm_info = {
             "iterations": lm.iterations,
@@ -367,6 +479,10 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
         "gauss_points": ds.n_paths,
         "steps": int(ds.strain.shape[1]),
         "steps_recorded": n_all,
+        "bounds": {k: list(v) for k, v in (bounds or {}).items()} or "table1",
+        "mask": size.mask,
+        "rows_in_loss": int(ds.mask.sum()) if ds.mask is not None else int(ds.strain[..., 0].size),
+        "rows_total": int(ds.strain[..., 0].size),
         "calibration": {
             "trainable": list(trainable),
             "initial_loss": float(res.history["loss_sigma"][0]) if res.epochs_run else None,

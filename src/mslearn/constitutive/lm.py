@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mslearn.constitutive.calibrate import Batch, check_bounds, predict
+from mslearn.constitutive.calibrate import Batch, check_bounds, predict, resolve_bounds
 from mslearn.constitutive.dataset import SequenceDataset
 from mslearn.constitutive.integrate import IntegrationOptions
 from mslearn.constitutive.models.base import Model
@@ -38,6 +38,8 @@ class LMOptions:
     tol_loss: float = 1e-14  # stop when the loss is below
     tol_rel_change: float = 1e-10  # ... or stops decreasing relatively
     max_seconds: float | None = None
+    #: name -> (lower, upper) replacing the model's bounds (Table 1) in the projection
+    bounds: dict[str, tuple[float, float]] | None = None
 
 
 @dataclass
@@ -55,8 +57,12 @@ def residuals(model: Model, params: dict[str, float], batch: Batch, integ) -> np
     prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
     with torch.no_grad():
         pred = predict(model, prm, batch, integ)
-        scale = math.sqrt(batch.target.numel() * float((batch.target**2).mean()))
-        return ((pred - batch.target) / scale).reshape(-1).numpy()
+        if batch.mask is None:
+            scale = math.sqrt(float((batch.target**2).sum()))
+            return ((pred - batch.target) / scale).reshape(-1).numpy()
+        m = batch.mask
+        scale = math.sqrt(float((batch.target[m] ** 2).sum()))
+        return ((pred[m] - batch.target[m]) / scale).reshape(-1).numpy()
 
 
 def levenberg_marquardt(
@@ -69,12 +75,12 @@ def levenberg_marquardt(
 ) -> LMResult:
     """Minimise the normalised stress loss over ``names`` (log-parameters) from ``init``."""
     opts = options or LMOptions()
-    bounds = model.bounds()
+    bounds = resolve_bounds(model, opts.bounds)
     phi = {**model.defaults(), **init}
     for k in names:
         if k not in bounds:
             raise MslearnInputError(f"LM: {k!r} is not a {model.name} parameter")
-    check_bounds(model, phi)
+    check_bounds(model, phi, opts.bounds)
 
     def to_theta(p: dict) -> np.ndarray:
         return np.log([p[k] for k in names])
