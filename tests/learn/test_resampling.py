@@ -99,6 +99,12 @@ def test_active_selection_prefers_what_the_committee_has_not_seen():
     assert chosen.size == 180 and scores.shape == (600,)
     assert (chosen >= 300).mean() > 0.9
     assert scores[chosen].min() >= np.delete(scores, chosen).max()
+    rel, rel_scores = active_selection(sur, pool, 0.3, "relative")
+    s_mean, _, _ = sur.predict(pool.a.x)
+    np.testing.assert_allclose(rel_scores, scores / np.linalg.norm(s_mean, axis=1), rtol=1e-10)
+    rnd, _ = active_selection(sur, pool, 0.3, "random", seed=1)
+    assert rnd.size == 180 and np.unique(rnd).size == 180
+    assert 0.3 < (rnd >= 300).mean() < 0.7  # the baseline does not see the difference
     with pytest.raises(MslearnInputError, match="pool is empty"):
         active_selection(sur, pool.take(np.array([], int)), 0.3)
 
@@ -118,6 +124,7 @@ def test_curve_error():
         ("members", {"members": 1}),
         ("train_s", {"train_s": -1}),
         ("size", {"size": "huge"}),
+        ("score", {"score": "entropy"}),
     ],
 )
 def test_bad_options_name_the_field(field, kw):

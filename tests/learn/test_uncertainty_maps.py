@@ -30,7 +30,7 @@ def test_exceedance_summary_where_and_when():
     unc[3, [1, 2, 5]] = 0.15
     unc[4, 0] = 0.5
     s = exceedance_summary(steps, unc, 0.1)
-    assert s["exceeded"] and s["first_step"] == 2
+    assert s["exceeded"] and s["first_step"] == 2 and s["first_loaded_step"] == 2
     assert s["first_step_points"] == [1, 4]
     assert s["points_ever_above"] == [0, 1, 2, 4, 5]
     assert s["fraction_points_ever_above"] == pytest.approx(5 / 6)
@@ -39,6 +39,7 @@ def test_exceedance_summary_where_and_when():
     assert (s["max"], s["max_step"], s["max_point"]) == (0.5, 4, 0)
     quiet = exceedance_summary(steps + 10, unc, 0.6)  # step numbers come from `steps`
     assert not quiet["exceeded"] and quiet["first_step"] is None
+    assert quiet["first_loaded_step"] is None
     assert quiet["points_ever_above"] == [] and quiet["max_step"] == 14
 
 
@@ -173,4 +174,5 @@ def test_report_without_summary_or_plot(tmp_path):
     np.save(tmp_path / "uncertainty.npy", np.array([[0.0, 0.3], [0.2, 0.05]]))
     s = uncertainty_report(tmp_path, threshold=0.1, plot=False)
     assert s["first_step"] == 0 and s["first_step_points"] == [1] and s["figure"] is None
+    assert s["first_loaded_step"] == 1  # step 0 (the unloaded state) is reported apart
     assert "First exceeded at step 0" in (tmp_path / "uncertainty.md").read_text()

@@ -34,6 +34,12 @@ def al_resample(
         None, "--train-s", help="Training time limit per committee [s] (size default)."
     ),
     seed: int = typer.Option(0, "--seed", help="Training seed (all committees)."),
+    score: str = typer.Option(
+        "std",
+        "--score",
+        help="Pool score: std (seed 000 Eq. 18, Pa), relative (std / |mean stress|) or "
+        "random (the baseline).",
+    ),
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached FEM-DEM runs and models in --out (rerun all)."
     ),
@@ -58,6 +64,7 @@ def al_resample(
         members=members,
         seed=seed,
         train_s=train_s,
+        score=score,
     )
     opts.check()
     out = default_out(out, "al-resample")

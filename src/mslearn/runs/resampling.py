@@ -41,7 +41,12 @@ import numpy as np
 
 from mslearn import __version__
 from mslearn.errors import MslearnInputError, SolverFailure
-from mslearn.learn.active import committee_std, equivalent_shear_strain, select_top_fraction
+from mslearn.learn.active import (
+    committee_std,
+    equivalent_shear_strain,
+    select_random,
+    select_top_fraction,
+)
 from mslearn.learn.features import Arrays, fingerprint
 from mslearn.learn.training import TrainOptions
 from mslearn.runs.progress import step_progress
@@ -93,6 +98,9 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
+SCORES = ("std", "relative", "random")
+
+
 @dataclass(frozen=True)
 class ResampleOptions:
     size: str = "full"
@@ -102,6 +110,10 @@ class ResampleOptions:
     seed: int = 0
     train_s: float | None = None  # overrides the size's training time limit
     uncertainty_threshold: float = 0.1
+    #: "std": committee std of the stress (seed 000 Eq. 18, Pa); "relative": the same
+    #: divided by the norm of the committee-mean stress (scale-free); "random": the
+    #: baseline (the same number of fine samples drawn at random)
+    score: str = "std"
 
     def check(self) -> None:
         if self.size not in SIZES:
@@ -110,6 +122,8 @@ class ResampleOptions:
             v = getattr(self, name)
             if not 0 < v <= 1:
                 raise MslearnInputError(f"{name} is {v}; expected 0 < {name} <= 1")
+        if self.score not in SCORES:
+            raise MslearnInputError(f"score is {self.score!r}; expected one of {SCORES}")
         if self.members < 2:
             raise MslearnInputError(
                 f"members is {self.members}; expected >= 2 (a committee of one has no spread)"
@@ -237,11 +251,26 @@ def member_stress(sur, x: np.ndarray, batch: int = 65_536) -> np.ndarray:
     return np.concatenate(out, axis=1) if out else np.zeros((0, 0, sur.nv))
 
 
-def active_selection(sur, pool: Rows, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """Seed 000 Sec. 4.1.2 steps 2-4: score the pool (Eq. 18), take the top fraction."""
+def active_selection(
+    sur, pool: Rows, fraction: float, score: str = "std", seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seed 000 Sec. 4.1.2 steps 2-4: score the pool (Eq. 18), take the top fraction.
+
+    ``score="relative"`` divides the committee std by the norm of the mean stress;
+    ``score="random"`` draws the same number at random (the baseline; scores are still
+    the committee std, for the report).
+    """
     if len(pool) == 0:
         raise MslearnInputError("the fine-mesh pool is empty: nothing to score")
-    scores = committee_std(member_stress(sur, pool.a.x))
+    if score not in SCORES:
+        raise MslearnInputError(f"score is {score!r}; expected one of {SCORES}")
+    pred = member_stress(sur, pool.a.x)
+    scores = committee_std(pred)
+    if score == "relative":
+        scores = scores / np.maximum(np.linalg.norm(pred.mean(axis=0), axis=1), 1e-300)
+    if score == "random":
+        n = len(select_top_fraction(scores, fraction))
+        return select_random(len(scores), n, seed), scores
     return select_top_fraction(scores, fraction), scores
 
 
@@ -412,11 +441,12 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
     # active learning: the coarse committee (pre-trained) scores the fine pool
     t_score = time.perf_counter()
     pool = sets["fine"]
-    chosen, scores = active_selection(models["coarse"], pool, opt.fraction)
+    chosen, scores = active_selection(models["coarse"], pool, opt.fraction, opt.score, opt.seed)
+    active_dir = out / "models" / ("active" if opt.score == "std" else f"active-{opt.score}")
     score_wall = time.perf_counter() - t_score
     sets["active"] = Rows.concat([sets["coarse"], pool.take(np.sort(chosen))])
     models["active"], train_reports["active"] = _train(
-        "active", sets["active"], train_opt, out / "models" / "active", progress
+        "active", sets["active"], train_opt, active_dir, progress
     )
     band_mask = np.zeros(len(pool), bool)
     offset = 0
@@ -427,7 +457,12 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
         "pool_samples": len(pool),
         "selected": int(chosen.size),
         "fraction": opt.fraction,
-        "score": "committee std of the stress (seed 000 Eq. 18), mean over components [Pa]",
+        "score": "committee std of the stress (seed 000 Eq. 18), mean over components [Pa]"
+        if opt.score == "std"
+        else {
+            "relative": "committee std of the stress / |committee-mean stress|",
+            "random": "random (baseline)",
+        }[opt.score],
         "scoring_wall_s": score_wall,
         "selected_in_band_fraction": float(band_mask[chosen].mean()),
         "pool_in_band_fraction": float(band_mask.mean()),
@@ -447,7 +482,8 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
         folder = out / "fem_ml" / case
         if folder.exists():
             shutil.rmtree(folder)
-        cfg = _cfg(size, meshes[mesh], paths.history(held_out), out / "models" / data)
+        model_dir = active_dir if data == "active" else out / "models" / data
+        cfg = _cfg(size, meshes[mesh], paths.history(held_out), model_dir)
         s = run_fem_ml(
             cfg,
             folder,
@@ -469,6 +505,9 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
             "top_force_error_vs_fine_fem_dem": curve_error(f, ref_curves["fine"][1]),
             "top_force_error_vs_same_mesh_fem_dem": curve_error(f, ref_curves[mesh][1]),
             "max_uncertainty": s["max_uncertainty"],
+            "median_uncertainty_last_step": float(
+                np.median(np.load(folder / "uncertainty.npy")[-1])
+            ),
             "uncertainty_exceeded_first_step": s["uncertainty_exceeded_first_step"],
             "solver_wall_s": s["solver_wall_s"],
         }
@@ -551,11 +590,13 @@ def markdown(r: dict) -> str:
         f"{m['fine']['label']} (Q4, 4 Gauss points each); {r['training_paths']} Gaussian-process "
         f"confining paths per mesh for training, held-out path {r['held_out_path']} for FEM-ML. "
         "Top-force errors are relative L2 over the steps the FEM-ML run completed. "
+        "Training samples: every Newton iteration of the FEM-DEM runs, before the "
+        "70/15/15 split. "
         "Every committee: same architecture, options and seed; only the data differ.",
         "",
         "| case | training data | FEM-ML mesh | training samples | test stress error | "
         "steps completed | top-force error vs fine FEM-DEM | vs same-mesh FEM-DEM | "
-        "max uncertainty |",
+        "median uncertainty, last step |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for k, c in r["cases"].items():
@@ -564,7 +605,7 @@ def markdown(r: dict) -> str:
             f"{100 * c['test_stress_rel_error']:.1f} % | {c['steps_completed']} / {c['steps']} | "
             f"{100 * c['top_force_error_vs_fine_fem_dem']:.1f} % | "
             f"{100 * c['top_force_error_vs_same_mesh_fem_dem']:.1f} % | "
-            f"{100 * c['max_uncertainty']:.1f} % |"
+            f"{100 * c['median_uncertainty_last_step']:.1f} % |"
         )
     lines += [
         "",
@@ -572,7 +613,7 @@ def markdown(r: dict) -> str:
         f"{100 * r['coarse_fem_dem_vs_fine_fem_dem']:.1f} %.",
         "",
         f"Active learning: the committee trained on the coarse data scored {al['pool_samples']} "
-        f"fine-mesh samples (committee std of the stress, Eq. 18) in {al['scoring_wall_s']:.2f} s; "
+        f"fine-mesh samples (score: {al['score']}) in {al['scoring_wall_s']:.2f} s; "
         f"the top {100 * al['fraction']:g} % ({al['selected']}) were added to the coarse data. "
         f"{100 * al['selected_in_band_fraction']:.0f} % of them lie in the shear band "
         f"(band: {100 * r['options']['band_fraction']:g} % of fine Gauss points with the largest "
@@ -681,6 +722,7 @@ def _figures(out: Path, r: dict, refs, ref_curves, pool: Rows, chosen, band_mask
     for ax in axes:
         ax.set_aspect("equal")
         ax.set_xlabel("x [m]")
+        ax.set_ylabel("y [m]")
     fig.tight_layout()
     fig.savefig(out / "selection.png", dpi=120)
     plt.close(fig)
