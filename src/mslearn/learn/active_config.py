@@ -59,7 +59,7 @@ class CommitteeConfig(_Strict):
 
     kind: Literal["gru", "mlp"] = "mlp"
     members: int = Field(3, description="Model B members (>= 2 for a committee)")
-    members_a: int = Field(1, ge=1, description="Model A networks per seed")
+    members_a: int = Field(3, ge=1, description="Model A networks per seed (MAE: their mean)")
     hidden: int = Field(40, ge=1)
     layers: int | None = Field(None, ge=1)
     lr: float | None = Field(None, gt=0)

@@ -11,6 +11,8 @@ Summary keys (issue 6 item 6), all from the mean curves over seeds:
 * ``labels_saved_fraction`` — 1 - n_AL / n_random, where n_random is the
   labels of Case 3's last round and n_AL the fewest labels at which the active
   learning mean curve reaches Case 3's final mean MAE (None: not reached);
+  ``labels_saved_fraction_score`` and ``..._worst_mae`` do the same with the
+  mean test score and the worst test path's MAE (seed 001 Fig. 8-10 read both);
 * ``rounds``        — per round of the active-learning case: labels, test MAE
   mean / std over seeds, selected paths' mean score / MAE, stop flag.
 """
@@ -60,15 +62,29 @@ def curves(runs: dict[tuple[int, int], list[dict]]) -> dict[int, dict[str, np.nd
             return np.array([[r[min(i, len(r) - 1)][key] for i in range(n)] for r in seeds])
 
         lab, mae, score = grid("labels"), grid("test_mae"), grid("test_score")
+        worst = grid("test_mae_max")
         out[case] = {
             "labels": lab.mean(axis=0),
             "mae": mae.mean(axis=0),
             "mae_std": mae.std(axis=0),
+            "worst_mae": worst.mean(axis=0),
+            "worst_mae_std": worst.std(axis=0),
             "score": score.mean(axis=0),
             "score_std": score.std(axis=0),
             "stopped_at": np.array([r[-1]["labels"] for r in seeds], float),
         }
     return out
+
+
+def labels_saved(al: dict, rnd: dict, key: str, lower_is_better: bool) -> float | None:
+    """1 - (fewest labels at which the AL mean curve of ``key`` is at least as good as
+    the random curve's final value) / (random's final labels); None if never reached."""
+    target, n_random = rnd[key][-1], rnd["labels"][-1]
+    good = al[key] <= target if lower_is_better else al[key] >= target
+    reached = np.flatnonzero(good)
+    if not reached.size or n_random <= 0:
+        return None
+    return float(1 - al["labels"][reached[0]] / n_random)
 
 
 def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
@@ -85,12 +101,11 @@ def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
         s["random_baseline_mae_at_same_labels"] = float(
             np.interp(s["labels_used"], rnd["labels"], rnd["mae"])
         )
-        target, n_random = rnd["mae"][-1], rnd["labels"][-1]
-        reached = np.flatnonzero(c["mae"] <= target)
-        if reached.size and n_random > 0:
-            s["labels_saved_fraction"] = float(1 - c["labels"][reached[0]] / n_random)
-        s["random_final_mae"] = float(target)
-        s["random_final_labels"] = float(n_random)
+        s["labels_saved_fraction"] = labels_saved(c, rnd, "mae", lower_is_better=True)
+        s["labels_saved_fraction_score"] = labels_saved(c, rnd, "score", lower_is_better=False)
+        s["labels_saved_fraction_worst_mae"] = labels_saved(c, rnd, "worst_mae", True)
+        s["random_final_mae"] = float(rnd["mae"][-1])
+        s["random_final_labels"] = float(rnd["labels"][-1])
     seeds = [runs[k] for k in sorted(runs) if k[0] == al]
     for i in range(max(len(r) for r in seeds)):
         recs = [r[i] for r in seeds if i < len(r)]
@@ -108,15 +123,19 @@ def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
     return s
 
 
-def indicator_check(exp: Experiment, case: int, seed: int) -> dict[str, list[dict]]:
-    """Seed 001 Tables 4-5 with the final models of one run: label the batch of
-    highest and the batch of lowest committee std among the unlabelled paths
-    and score Model A on both (the indicator is useful if the first is worse)."""
+def indicator_check(exp: Experiment, case: int, seed: int, round_: int = 0) -> dict[str, list]:
+    """Seed 001 Tables 4-5 with the models after round ``round_`` (0: trained on the
+    initial labels, as in the paper) of one run: label the batch of highest and
+    the batch of lowest committee std among the paths unlabelled then, and score
+    Model A on both (the indicator is useful if the first is worse)."""
     rs = RunState(exp.out / "runs" / f"case{case}_seed{seed}")
-    rounds, models = rs.rounds(), rs.models()
-    if not rounds or models.get("B") is None:
+    rounds = rs.rounds()
+    if len(rounds) <= round_ or not (rs.folder / f"models_round{round_}.pt").is_file():
         return {}
-    used = {i for r in rounds for i in r["added"]}
+    models = rs.models(round_)
+    if models.get("B") is None or not models["A"].fitted:
+        return {}
+    used = {i for r in rounds[: round_ + 1] for i in r["added"]}
     used |= {f["path"] for r in rounds for f in r["failures"]}
     free = np.array([i for i in exp.candidates if i not in used], int)
     q = exp.config.query
@@ -149,9 +168,7 @@ def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) 
     if test_fail:
         exp.test = np.array(test_ok, int)
     label_test_s = time.perf_counter() - t0
-    per_label_s = (
-        exp.labeller.seconds / max(exp.labeller.labelled, 1) if exp.labeller is not None else None
-    )
+    dem = [(exp.dem_s, exp.dem_paths)]
     jobs = [(c, s) for c in config.cases for s in range(config.seeds)]
     runs: dict[tuple[int, int], list[dict]] = {}
     with step_progress("active learning runs", len(jobs), progress) as update:
@@ -178,13 +195,14 @@ def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) 
     s["test_std_mae_spearman_mean"] = float(np.mean(ranks)) if ranks else None
     recs = [r for rr in runs.values() for r in rr]
     query = [r["query_s"] / max(r["pool_size"], 1) for r in recs if r["round"] > 0]
-    label = [r["label_s"] / len(r["added"]) for r in recs if r["added"] and r["label_s"] > 0.05]
+    dem += [(r["label_s"], r.get("dem_paths", 0)) for r in recs]
+    dem_paths = sum(n for _, n in dem)
     s.update({
         "cases": config.cases, "seeds": config.seeds, "pool_paths": len(exp.pool),
         "test_paths": int(len(exp.test)), "test_label_failures": test_fail,
         "query_round_s": float(np.mean([r["query_s"] for r in recs if r["round"] > 0] or [0])),
         "query_s_per_path": float(np.mean(query)) if query else None,
-        "dem_label_s_per_path": per_label_s or (float(np.mean(label)) if label else None),
+        "dem_label_s_per_path": sum(t for t, _ in dem) / dem_paths if dem_paths else None,
         "label_test_s": label_test_s, "wall_time_s": time.perf_counter() - t0,
         "curves": {str(c): {k: v.tolist() for k, v in d.items()} for c, d in cv.items()},
     })  # fmt: skip
@@ -215,7 +233,8 @@ def write_report(out: Path, config, runs, cv, s, exp) -> None:
         "| --- | --- |",
     ]
     for k in ("labels_used", "test_mae", "random_baseline_mae_at_same_labels",
-              "labels_saved_fraction", "random_final_mae", "random_final_labels",
+              "labels_saved_fraction", "labels_saved_fraction_score",
+              "labels_saved_fraction_worst_mae", "random_final_mae", "random_final_labels",
               "test_std_mae_spearman_mean", "highest_std_mean_mae", "lowest_std_mean_mae",
               "query_round_s", "dem_label_s_per_path", "wall_time_s"):  # fmt: skip
         v = s.get(k)
@@ -260,14 +279,15 @@ def plot_curves(path: Path, cv) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     for case, c in cv.items():
-        for a, key in zip(ax, ("mae", "score"), strict=True):
+        for a, key in zip(ax, ("mae", "score", "worst_mae"), strict=True):
             a.plot(c["labels"], c[key], "o-", label=CASE_NAMES[case], ms=3)
             a.fill_between(c["labels"], c[key] - c[f"{key}_std"], c[key] + c[f"{key}_std"],
                            alpha=0.2)  # fmt: skip
     ax[0].set_ylabel("test MAE [p0]")
     ax[1].set_ylabel("test score")
+    ax[2].set_ylabel("worst test path MAE [p0]")
     for a in ax:
         a.set_xlabel("labelled paths")
         a.grid(alpha=0.3)

@@ -68,6 +68,8 @@ class Experiment:
     candidates: np.ndarray
     store: LabelStore
     labeller: DEMLabeller | None = None
+    dem_s: float = 0.0
+    dem_paths: int = 0
 
     @classmethod
     def create(cls, config: ActiveLearnConfig, out: Path) -> Experiment:
@@ -91,7 +93,10 @@ class Experiment:
         if todo:
             if self.labeller is None:
                 self.labeller = DEMLabeller(self.config.labeller.options())
+            t0 = time.perf_counter()
             labels, failed = self.labeller.label([self.pool.path(i) for i in todo])
+            self.dem_s += time.perf_counter() - t0
+            self.dem_paths += len(todo)
             for i, lab in zip(todo, labels, strict=True):
                 if lab is not None:
                     self.store.put(path_key(self.pool, i), lab)
@@ -196,16 +201,18 @@ class RunState:
         import torch
 
         blob = {k: (m.to_bytes() if m is not None else None) for k, m in models.items()}
-        tmp = self.folder / ".models.tmp.pt"
-        torch.save(blob, tmp)
-        os.replace(tmp, self.folder / "models.pt")
+        for name in ("models.pt", f"models_round{record['round']}.pt"):  # latest + history
+            tmp = self.folder / f".{name}.tmp"
+            torch.save(blob, tmp)
+            os.replace(tmp, self.folder / name)
         with open(self.rounds_file, "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    def models(self) -> dict[str, Committee | None]:
+    def models(self, round_: int | None = None) -> dict[str, Committee | None]:
+        """The models after the last round (or after round ``round_``)."""
         import torch
 
-        f = self.folder / "models.pt"
+        f = self.folder / ("models.pt" if round_ is None else f"models_round{round_}.pt")
         if not f.is_file():
             return {}
         blob = torch.load(f, weights_only=False)
@@ -251,9 +258,9 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
             pick = select_batch(std, exp.pool.coords[free], size, radius)
         query_s = time.perf_counter() - t0
         chosen = free[pick]
-        t0 = time.perf_counter()
+        dem0 = (exp.dem_s, exp.dem_paths)
         ok, failures = exp.ensure_labels(chosen)
-        label_s = time.perf_counter() - t0
+        label_s, dem_paths = exp.dem_s - dem0[0], exp.dem_paths - dem0[1]
         unlabelable |= {f["path"] for f in failures}
         selected = []
         satisfied = False
@@ -289,7 +296,7 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
             "added": [] if satisfied else ok, "selected": selected, "failures": failures,
             "test_mae": float(mae_t.mean()), "test_mae_max": float(mae_t.max()),
             "test_score": float(score_t.mean()), "stopped": satisfied,
-            "query_s": query_s, "label_s": label_s, "train_s": train_s,
+            "query_s": query_s, "label_s": label_s, "dem_paths": dem_paths, "train_s": train_s,
             "pool_size": int(free.size), **rank,
         }  # fmt: skip
         rs.append(record, {"A": model_a, "B": model_b})
