@@ -279,3 +279,14 @@ def test_loop_skips_and_reports_a_path_the_dem_cannot_label(tmp_path, monkeypatc
     assert failed and all(np.isclose(f["u"], bad_u) and "unstable" in f["reason"] for f in failed)
     assert not {f["path"] for f in failed} & set(added)  # never trained on, never re-asked
     assert len(set(added)) == len(added) and np.isfinite(s["curves"]["3"]["mae"]).all()
+
+
+def test_labels_through_worker_processes_equal_serial_labels():
+    from dataclasses import replace
+
+    paths = [axial_path(0.01 + 0.002 * k, 0.004, 0.016, 0.002) for k in range(4)]
+    serial, _ = DEMLabeller(replace(SMALL_DEM, batch=2)).label(paths)
+    procs, fail = DEMLabeller(replace(SMALL_DEM, batch=2, executor="processes")).label(paths)
+    assert not fail
+    for a, b in zip(serial, procs, strict=True):
+        assert np.array_equal(a["axial_stress"], b["axial_stress"])
