@@ -213,15 +213,21 @@ def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) 
 
 def write_report(out: Path, config, runs, cv, s, exp) -> None:
     """report.md (definitions, summary, per-round tables) and the figures."""
+    c = config.committee
+    net = (
+        f"GRU({c.hidden}, {c.setting('layers')} layer(s))"
+        if c.kind == "gru"
+        else f"MLP({c.setting('layers')} x {c.hidden}) on history features (eps, max eps, phi)"
+    )
     lines = [
         "# Active learning of an unloading-reloading stress-strain map (seed 001 Sec. 3-4)",
         "",
         f"Pool: {len(exp.pool)} paths on a (u, r) grid of L_s = {config.pool.interval} up to "
         f"eps_max = {config.pool.eps_max}; {len(exp.test)} held-out test paths; labels from DEM "
         f"({config.labeller.particles}-disk RVE, '{config.labeller.preset}', confining "
-        f"{config.labeller.p0 / 1e3:g} kPa). Model B: {config.committee.members} "
-        f"GRU({config.committee.hidden}) "
-        f"on the axial strain; Model A: GRU on axial + lateral strain. Batch {config.query.batch}, "
+        f"{config.labeller.p0 / 1e3:g} kPa). Model B: {config.committee.members} x {net} "
+        f"on the axial strain history; Model A: {config.committee.members_a} x {net} on the axial "
+        f"and lateral strain histories. Batch {config.query.batch}, "
         f"R = {config.query.radius_factor} L_s, budget {config.query.max_labels} labels, "
         f"{config.seeds} seeds.",
         "",
@@ -245,7 +251,8 @@ def write_report(out: Path, config, runs, cv, s, exp) -> None:
         rows = s.get("indicator_check", {}).get(name)
         if rows:
             head = "| u | r | std | score | MAE |\n| --- | --- | --- | --- | --- |"
-            lines += ["", f"{title} (final models, first seed), Model A on the DEM labels", "",
+            lines += ["", f"{title} (models trained on the initial labels, first seed), "
+                      "Model A on the DEM labels", "",
                       head]  # fmt: skip
             lines += [f"| {r['u']:.3f} | {r['r']:.3f} | {r['std']:.3f} | {r['score']:.2f} | "
                       f"{r['mae']:.3f} |" for r in rows]  # fmt: skip
