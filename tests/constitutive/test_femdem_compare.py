@@ -48,6 +48,8 @@ def test_calibrate_femdem_smoke_cli(tmp_path):
     assert ds.stress[:, 0, 1].mean() < -100e3  # first step: axial compression beyond p0
     methods = [row["method"] for row in rep["table"]]
     assert methods == ["FEM-DEM", "FEM-CSUH original", "FEM-CSUH calibrated"]
+    assert rep["mask"] == "curve" and 0 < rep["rows_in_loss"] <= rep["rows_total"]
+    assert rep["bounds"]["M"][0] < 0.8  # material bounds (default) reach below Table 1
     cal = rep["calibration"]
     assert cal["epochs_run"] == 4 and len(cal["split"]["train"]) == 6
     h = np.load(tmp_path / "a" / "calibration" / "history.npz")
@@ -71,5 +73,9 @@ def test_calibrate_femdem_smoke_cli(tmp_path):
 def test_calibrate_femdem_bad_input(tmp_path):
     r = CliRunner().invoke(app, ["--smoke", "--model", "dh"])
     assert r.exit_code != 0 and "--model 'dh'" in r.output
+    r = CliRunner().invoke(app, ["--smoke", "--bounds", "wide"])
+    assert r.exit_code != 0 and "--bounds 'wide'" in r.output and "table1" in r.output
+    r = CliRunner().invoke(app, ["--smoke", "--mask", "none"])
+    assert r.exit_code != 0 and "--mask 'none'" in r.output
     with pytest.raises(MslearnInputError, match="size 'huge'"):
         size_with("huge")

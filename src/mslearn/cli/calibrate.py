@@ -131,6 +131,18 @@ def calibrate_femdem(
     ),
     particles: int | None = typer.Option(None, "--particles", min=10, help="Disks per RVE."),
     steps: int | None = typer.Option(None, "--steps", min=2, help="FEM load steps."),
+    bounds: str = typer.Option(
+        "material",
+        "--bounds",
+        help="Parameter bounds: 'material' (M from the DEM friction angles, plane strain) "
+        "or 'table1' (seed 003 Table 1).",
+    ),
+    mask: str = typer.Option(
+        "curve",
+        "--mask",
+        help="'curve': drop each Gauss-point curve from its first inadmissible step on "
+        "(loss mask); 'trim': drop trailing steps of every curve.",
+    ),
     json_out: bool = JsonOption,
     smoke: bool = SmokeOption,
     debug: bool = DebugOption,
@@ -150,6 +162,15 @@ def calibrate_femdem(
         particles=particles,
         steps=steps,
     )
+    from mslearn.constitutive.femdem_compare import BOUND_CHOICES, MASK_CHOICES
+
+    if bounds not in BOUND_CHOICES:
+        raise MslearnInputError(f"--bounds {bounds!r}; expected one of {list(BOUND_CHOICES)}")
+    if mask not in MASK_CHOICES:
+        raise MslearnInputError(f"--mask {mask!r}; expected one of {list(MASK_CHOICES)}")
+    from dataclasses import replace
+
+    size = replace(size, bounds=bounds, mask=mask)
     out_dir = default_out(out, "calibrate-femdem")
     report = compare(out_dir, size, cache, model=model, lode=lodes[model], progress=False)
     if json_out:
