@@ -290,3 +290,15 @@ def test_labels_through_worker_processes_equal_serial_labels():
     assert not fail
     for a, b in zip(serial, procs, strict=True):
         assert np.array_equal(a["axial_stress"], b["axial_stress"])
+
+
+def test_bench_active_smoke():
+    from typer.testing import CliRunner
+
+    from mslearn.cli.main import app
+
+    res = CliRunner().invoke(app, ["bench", "active", "--particles", "40", "--json"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout.strip().splitlines()[-1])
+    assert s["pool_paths"] == 741 and s["dem_label_s_per_path"] > 0
+    assert s["mlp_query_round_s"] > 0 and s["gru_query_round_over_label"] > 0

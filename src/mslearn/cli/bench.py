@@ -39,3 +39,25 @@ def dem(
             )
     else:
         typer.echo(json.dumps(res))
+
+
+@app.command("active")
+def active(
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    particles: int = typer.Option(500, help="disks per RVE of the DEM labels"),
+) -> None:
+    """One query round (committee over the 741-path pool) against one DEM label."""
+    from mslearn.learn.active_bench import run_benchmark
+
+    res = run_benchmark(particles=particles)
+    if json_out:
+        typer.echo(json.dumps(res))
+        return
+    typer.echo(
+        f"DEM label ({particles} disks, batch of 10): {res['dem_label_s_per_path']:.3f} s/path"
+    )
+    for k in ("mlp", "gru"):
+        typer.echo(
+            f"{k} committee of 3 over {res['pool_paths']} paths: {res[f'{k}_query_round_s']:.3f} s "
+            f"= {res[f'{k}_query_round_over_label']:.3f} DEM labels"
+        )
