@@ -328,6 +328,7 @@ def _train(name: str, rows: Rows, opt: TrainOptions, folder: Path, progress: boo
         "samples": len(a.x),
         "epochs": c["epochs_run"],
         "stopped_by": c["stopped_by"],
+        "best_epoch": c["best_epoch"],
         "wall_time_s": time.perf_counter() - t0,
     }
     sur.meta.update({"resample_cache_key": key, "resample_report": report})
