@@ -31,7 +31,7 @@ def al_resample(
     ),
     members: int = typer.Option(5, "--members", help="Committee members (seed 000: 5)."),
     train_s: float = typer.Option(
-        None, "--train-s", help="Training time limit per committee [s] (size default)."
+        None, "--train-s", help="Training time limit per committee, in seconds (size default)."
     ),
     seed: int = typer.Option(0, "--seed", help="Training seed (all committees)."),
     score: str = typer.Option(
