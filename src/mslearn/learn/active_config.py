@@ -127,7 +127,8 @@ QUICK = {
 
 
 def load_active_config(path: Path | None, quick: bool = False) -> ActiveLearnConfig:
-    """Defaults, the TOML file's [active] table (or top level) on top, then ``quick`` sizes."""
+    """Defaults, the TOML file's [active] table (or top level) on top, then the ``quick``
+    sizes on top of both (a quick run stays tiny whatever the file asks)."""
     data: dict = {}
     if path is not None:
         if not Path(path).is_file():
@@ -136,5 +137,5 @@ def load_active_config(path: Path | None, quick: bool = False) -> ActiveLearnCon
         data = raw.get("active", raw)
     if quick:
         for k, v in QUICK.items():
-            data[k] = {**v, **data.get(k, {})} if isinstance(v, dict) else data.get(k, v)
+            data[k] = {**data.get(k, {}), **v} if isinstance(v, dict) else v
     return ActiveLearnConfig.model_validate(data)
