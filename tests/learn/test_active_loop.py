@@ -311,3 +311,14 @@ def test_quick_stays_tiny_whatever_the_file_asks(tmp_path):
     assert cfg.labeller.particles == 40 and cfg.pool.interval == 0.008
     assert cfg.labeller.p0 == 1e5  # fields quick does not size are kept
     assert load_active_config(f).labeller.particles == 500
+
+
+def test_labels_averaged_over_packings_are_the_mean_of_single_packing_labels():
+    from dataclasses import replace
+
+    p = [axial_path(0.01, 0.004, 0.016, 0.002)]
+    one = [DEMLabeller(replace(SMALL_DEM, packing_seed=s)).label(p)[0][0] for s in (0, 1)]
+    two = DEMLabeller(replace(SMALL_DEM, packings=2)).label(p)[0][0]
+    for key in ("axial_stress", "lateral_strain"):
+        assert np.allclose(two[key], 0.5 * (one[0][key] + one[1][key]), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(one[0]["axial_stress"], one[1]["axial_stress"])

@@ -32,6 +32,7 @@ class LabellerConfig(_Strict):
     particles: int = Field(500, ge=10, description="disks per RVE (seed 000: 500)")
     p0: float = Field(2.0e5, gt=0, description="confining pressure [Pa]")
     packing_seed: int = 0
+    packings: int = Field(1, ge=1, description="packings averaged per label")
     strain_per_dem_step: float = Field(1e-5, gt=0, le=1e-3)
     batch: int = Field(10, ge=1, description="paths per DEM call")
     retries: int = Field(1, ge=0)

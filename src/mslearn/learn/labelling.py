@@ -10,6 +10,11 @@ increments). Labels are (compression positive):
 * ``axial_stress`` sigma_a = -s22, ``lateral_strain`` eps_l = -E11, both (T,);
 * stresses are reported in Pa; the learning code divides by p0.
 
+``packings`` > 1: every path is run on that many independently prepared
+packings (seeds packing_seed, packing_seed + 1, ...) and the label is their
+mean — an ensemble average that damps the stick-slip fluctuations of a small
+RVE like a larger RVE would (the label noise falls roughly as 1 / sqrt(k)).
+
 Faults: a batch whose DEM run fails is re-run path by path; a path that fails
 is retried with half the strain per DEM step, then skipped and reported
 (``LabelFailure``). Batches go to a serial loop or to spawned processes
@@ -45,6 +50,7 @@ class DEMLabellerOptions:
     particles: int = 500
     p0: float = 2.0e5
     packing_seed: int = 0
+    packings: int = 1
     strain_per_dem_step: float = 1e-5
     batch: int = 10
     retries: int = 1
@@ -60,6 +66,8 @@ class DEMLabellerOptions:
             raise MslearnInputError(
                 f"labeller strain_per_dem_step = {self.strain_per_dem_step}: expected (0, 1e-3]"
             )
+        if self.packings < 1:
+            raise MslearnInputError(f"labeller packings = {self.packings}: expected >= 1")
         if self.batch < 1 or self.retries < 0 or self.workers < 1:
             raise MslearnInputError(
                 f"labeller batch = {self.batch}, retries = {self.retries}, workers = "
@@ -77,25 +85,28 @@ class LabelFailure:
     reason: str
 
 
-def _template(o: DEMLabellerOptions):
+def _templates(o: DEMLabellerOptions):
+    """The ``o.packings`` prepared one-RVE packings (cached on disk)."""
     from mslearn.dem.material import prepared_packings
     from mslearn.dem.presets import preset
 
     packing, params = preset(o.preset)
     packing = replace(packing, n_particles=o.particles, p0=o.p0, seed=o.packing_seed)
-    return prepared_packings(packing, params, 1)[0]
+    return prepared_packings(packing, params, o.packings)
 
 
 def _run_batch(paths: list[np.ndarray], o: DEMLabellerOptions, strain_per_step: float) -> dict:
     """DEM-label ``paths`` together; raises on a DEM failure or a non-finite stress."""
     from mslearn.dem.engine import DEMFailure
     from mslearn.dem.loading import STRAIN, STRESS, LoadOptions, load
+    from mslearn.dem.state import DEMState
 
-    st = _template(o).replicate(len(paths))
+    k_pack = o.packings
+    st = DEMState.stack([t for _ in paths for t in _templates(o)])  # path-major
     t_max = max(len(p) for p in paths)
-    inc = np.zeros((len(paths), t_max - 1))
+    inc = np.zeros((len(paths) * k_pack, t_max - 1))
     for k, p in enumerate(paths):
-        inc[k, : len(p) - 1] = np.diff(p)
+        inc[k * k_pack : (k + 1) * k_pack, : len(p) - 1] = np.diff(p)
     lo = LoadOptions(
         max_strain_per_step=strain_per_step,
         relax=False,
@@ -106,18 +117,21 @@ def _run_batch(paths: list[np.ndarray], o: DEMLabellerOptions, strain_per_step: 
     s0 = homogenise(st).stress
     stress, strain = [s0.copy()], [st.strain.copy()]
     for t in range(t_max - 1):
-        d = np.zeros((len(paths), 3))
+        d = np.zeros((st.n_rves, 3))
         d[:, 1] = -inc[:, t]
         try:
             r = load(st, d, lo, mode=(STRESS, STRAIN, STRAIN), stress_target=[-o.p0, 0.0, 0.0])
         except DEMFailure as exc:
-            raise RuntimeError(f"DEM failure in path {exc.rve} of the batch: {exc}") from exc
+            bad = exc.rve // k_pack if exc.rve >= 0 else exc.rve
+            raise RuntimeError(f"DEM failure in path {bad} of the batch: {exc}") from exc
         if not np.isfinite(r.stress).all():
-            bad = int(np.flatnonzero(~np.isfinite(r.stress).all(axis=1))[0])
+            bad = int(np.flatnonzero(~np.isfinite(r.stress).all(axis=1))[0]) // k_pack
             raise RuntimeError(f"non-finite stress in path {bad} of the batch at point {t + 1}")
         stress.append(r.stress.copy())
         strain.append(r.strain.copy())
-    stress, strain = np.array(stress), np.array(strain)  # (T, n, 3)
+    # (T, paths, packings, 3) -> mean over the packings
+    stress = np.array(stress).reshape(t_max, len(paths), k_pack, 3).mean(axis=2)
+    strain = np.array(strain).reshape(t_max, len(paths), k_pack, 3).mean(axis=2)
     return {
         "axial_stress": [-stress[: len(p), k, 1] for k, p in enumerate(paths)],
         "lateral_stress": [-stress[: len(p), k, 0] for k, p in enumerate(paths)],
@@ -159,7 +173,7 @@ class DEMLabeller:
         self.options = options
         self.seconds = 0.0
         self.labelled = 0
-        _template(options)  # prepare (and cache) the packing once, up front
+        _templates(options)  # prepare (and cache) the packings once, up front
 
     def label(self, paths: list[np.ndarray]) -> tuple[list[dict | None], list[LabelFailure]]:
         o = self.options
@@ -192,7 +206,8 @@ class LabelStore:
         for k in ("executor", "workers", "batch"):
             mine.pop(k)
         if meta.is_file():
-            theirs = json.loads(meta.read_text())
+            defaults = {k: v for k, v in asdict(DEMLabellerOptions()).items() if k in mine}
+            theirs = {**defaults, **json.loads(meta.read_text())}  # fields added later: defaults
             if theirs != mine:
                 raise MslearnInputError(
                     f"label store {self.root} was written with labeller {theirs}; this run asks "
