@@ -127,6 +127,7 @@ def test_data_mask_cuts_each_curve_at_its_first_inadmissible_step(tmp_path):
     save(ds, tmp_path / "d.npz")
     back = load(tmp_path / "d.npz")
     assert np.array_equal(back.mask, m) and np.array_equal(back.subset([2]).mask, m[2:])
+    assert back.steps(2).mask.shape == (3, 2) and back.steps(2).strain.shape == (3, 2, 3)
     with pytest.raises(MslearnInputError, match="mask has shape"):
         SequenceDataset(ds.strain, ds.stress, ds.time, ds.initial_pressure, mask=m[:, :2])
 
