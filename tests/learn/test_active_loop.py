@@ -322,3 +322,15 @@ def test_labels_averaged_over_packings_are_the_mean_of_single_packing_labels():
     for key in ("axial_stress", "lateral_strain"):
         assert np.allclose(two[key], 0.5 * (one[0][key] + one[1][key]), rtol=1e-12, atol=1e-12)
     assert not np.allclose(one[0]["axial_stress"], one[1]["axial_stress"])
+
+
+def test_stop_rule_ends_a_run_when_the_batch_is_already_predicted_well(tmp_path):
+    loose = _quick(cases=[1], stop={"mae": 10.0, "score": 0.01}, query={"max_labels": 9})
+    s = run_experiment(loose, tmp_path / "loose", progress=False)
+    rounds = [json.loads(x) for x in (tmp_path / "loose/runs/case1_seed0/rounds.jsonl").open()]
+    assert [r["stopped"] for r in rounds] == [False, True]  # round 0 trains, round 1 verifies
+    assert rounds[-1]["added"] == [] and rounds[-1]["labels"] == 3
+    assert s["labels_used"] == 3 + len(rounds[-1]["selected"])  # the verifying batch is paid
+    strict = _quick(cases=[1], stop={"mae": 1e-6, "score": 1.0}, query={"max_labels": 9})
+    s2 = run_experiment(strict, tmp_path / "strict", progress=False)
+    assert s2["labels_used"] == 9  # never satisfied: the budget ends it

@@ -2,9 +2,9 @@
 
 Summary keys (issue 6 item 6), all from the mean curves over seeds:
 
-* ``labels_used``   — labels of the active-learning run (Case 1, else Case 2)
-  when it stopped (selected paths all predicted within the thresholds) or
-  reached the budget;
+* ``labels_used``   — DEM labels paid by the active-learning run (Case 1, else
+  Case 2) until it stopped (the last batch, all predicted within the
+  thresholds, counts: it was labelled to verify) or reached the budget;
 * ``test_mae``      — its Model A test MAE then [sigma / p0];
 * ``random_baseline_mae_at_same_labels`` — Case 3 at the same number of labels
   (linear interpolation of its mean curve);
@@ -94,7 +94,10 @@ def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
     if al is None:
         return s
     c = cv[al]
-    s["labels_used"] = float(c["stopped_at"].mean())
+    # labels paid: the training labels plus the verifying batch of a stopped run
+    paid = [r[-1]["labels"] + (len(r[-1]["selected"]) if r[-1]["stopped"] else 0)
+            for (case, _), r in sorted(runs.items()) if case == al]  # fmt: skip
+    s["labels_used"] = float(np.mean(paid))
     s["test_mae"] = float(c["mae"][-1])
     if 3 in cv:
         rnd = cv[3]

@@ -241,9 +241,8 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
         k = len(rounds)
         if rounds and (rounds[-1]["stopped"] or len(labelled) >= q.max_labels):
             break
-        free = np.array(
-            [i for i in exp.candidates if i not in set(labelled) and i not in unlabelable], int
-        )
+        taken = set(labelled) | unlabelable
+        free = np.array([i for i in exp.candidates if i not in taken], int)
         if free.size == 0:
             break
         size = min(q.batch, q.max_labels - len(labelled))
