@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def _command(toml: str) -> list[str] | None:
     """The smoke command of an example, chosen by its tables."""
     text = (EXAMPLES / toml).read_text()
-    if "[active]" in text:
+    if "[active]" in text or "[active." in text:
         return ["active-learn", "--quick", "--cases", "3", "--max-labels", "3"]
     if "[problem]" in text:
         return ["run", "--smoke"]
