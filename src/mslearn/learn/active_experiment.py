@@ -112,7 +112,7 @@ def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
     seeds = [runs[k] for k in sorted(runs) if k[0] == al]
     for i in range(max(len(r) for r in seeds)):
         recs = [r[i] for r in seeds if i < len(r)]
-        sel = [p for r in recs for p in r["selected"]]
+        sel = [p for r in recs for p in r["selected"] if p["score"] is not None]
         s["rounds"].append({
             "round": i,
             "labels": float(np.mean([r["labels"] for r in recs])),
@@ -267,7 +267,8 @@ def write_report(out: Path, config, runs, cv, s, exp) -> None:
                   "| --- | --- | --- | --- | --- |"]  # fmt: skip
         for r in recs:
             sel = "; ".join(
-                f"({p['u']:.3f}, {p['r']:.3f}, {_fmt(p['std'])}, {p['score']:.2f}, {p['mae']:.3f})"
+                f"({p['u']:.3f}, {p['r']:.3f}, {_fmt(p['std'])}, {_fmt(p['score'])}, "
+                f"{_fmt(p['mae'])})"
                 for p in r["selected"][:10]
             )
             flag = " **stop**" if r["stopped"] else ""

@@ -270,7 +270,9 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
             for j, i in enumerate(ok):
                 u, r = exp.pool.coords[i]
                 sd = _finite(std[pick[pos[i]]])
-                sc, ma = float(score_new[j]), float(mae_new[j])
+                # an untrained Model A (Case 1's start, Case 2's first batch) checks nothing
+                sc = float(score_new[j]) if model_a.fitted else None
+                ma = float(mae_new[j]) if model_a.fitted else None
                 selected.append(
                     {"path": i, "u": float(u), "r": float(r), "std": sd, "score": sc, "mae": ma}
                 )
