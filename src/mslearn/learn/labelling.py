@@ -102,7 +102,8 @@ def _run_batch(paths: list[np.ndarray], o: DEMLabellerOptions, strain_per_step: 
     from mslearn.dem.state import DEMState
 
     k_pack = o.packings
-    st = DEMState.stack([t for _ in paths for t in _templates(o)])  # path-major
+    templates = _templates(o)
+    st = DEMState.stack([t for _ in paths for t in templates])  # path-major
     t_max = max(len(p) for p in paths)
     inc = np.zeros((len(paths) * k_pack, t_max - 1))
     for k, p in enumerate(paths):
