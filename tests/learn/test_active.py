@@ -56,3 +56,12 @@ def test_shear_strain_indicator_and_random():
     assert s[0] == 0 and s[2] > s[1] > 0
     a = select_random(100, 10, seed=3)
     assert len(set(a)) == 10 and np.array_equal(a, select_random(100, 10, seed=3))
+
+
+def test_committee_std_ignores_masked_steps():
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(3, 2, 5, 1))
+    p[:, :, 3:] += rng.normal(scale=100.0, size=(3, 2, 2, 1))  # padding with wild values
+    mask = np.zeros((2, 5), bool)
+    mask[:, :3] = True
+    assert np.allclose(committee_std(p, mask), p[:, :, :3, 0].std(axis=0).mean(axis=1))

@@ -22,15 +22,21 @@ import numpy as np
 from mslearn.errors import MslearnInputError
 
 
-def committee_std(predictions: np.ndarray) -> np.ndarray:
-    """Scores (N,) from member predictions (M, N, ...) : mean over components of the std."""
+def committee_std(predictions: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Scores (N,) from member predictions (M, N, ...) : mean over components of the std.
+
+    mask (N, T): for sequences (M, N, T, ...), the real (unpadded) steps to average."""
     p = np.asarray(predictions, float)
     if p.ndim < 2 or p.shape[0] < 2:
         raise MslearnInputError(
             f"committee predictions have shape {p.shape}; expected (members >= 2, N, ...)"
         )
     sd = p.std(axis=0)
-    return sd.reshape(sd.shape[0], -1).mean(axis=1)
+    if mask is None:
+        return sd.reshape(sd.shape[0], -1).mean(axis=1)
+    m = np.asarray(mask, float).reshape(mask.shape + (1,) * (sd.ndim - 2))
+    w = np.broadcast_to(m, sd.shape).reshape(sd.shape[0], -1)
+    return (sd.reshape(sd.shape[0], -1) * w).sum(axis=1) / w.sum(axis=1)
 
 
 def select_top_fraction(scores: np.ndarray, fraction: float = 0.3) -> np.ndarray:

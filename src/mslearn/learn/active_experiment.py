@@ -71,7 +71,6 @@ def curves(runs: dict[tuple[int, int], list[dict]]) -> dict[int, dict[str, np.nd
             "worst_mae_std": worst.std(axis=0),
             "score": score.mean(axis=0),
             "score_std": score.std(axis=0),
-            "stopped_at": np.array([r[-1]["labels"] for r in seeds], float),
         }
     return out
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.errors import MslearnInputError
-from mslearn.learn.active import select_batch, select_random
+from mslearn.learn.active import committee_std, select_batch, select_random
 from mslearn.learn.active_config import ActiveLearnConfig
 from mslearn.learn.labelling import DEMLabeller, LabelStore
 from mslearn.learn.metrics import path_mae, path_score
@@ -148,9 +148,7 @@ def _fit(model: Committee, data: dict, key: str, cfg, seed: int) -> float:
 def query_scores(model: Committee, pool: StrainPathPool, indices) -> np.ndarray:
     """Seed 001 Eq. 1 per path: member std of sigma_a / p0, mean over the path's points."""
     eps, mask = pool.padded(indices)
-    pred = model.predict(eps[..., None])[..., 0]  # (M, n, T)
-    sd = pred.std(axis=0)
-    return (sd * mask).sum(axis=1) / mask.sum(axis=1)
+    return committee_std(model.predict(eps[..., None]), mask)
 
 
 def evaluate(model: Committee, data: dict, tol: float) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from multiprocessing import get_context
@@ -172,13 +171,10 @@ class DEMLabeller:
 
     def __init__(self, options: DEMLabellerOptions = DEMLabellerOptions()) -> None:
         self.options = options
-        self.seconds = 0.0
-        self.labelled = 0
         _templates(options)  # prepare (and cache) the packings once, up front
 
     def label(self, paths: list[np.ndarray]) -> tuple[list[dict | None], list[LabelFailure]]:
         o = self.options
-        t0 = time.perf_counter()
         chunks = [paths[i : i + o.batch] for i in range(0, len(paths), o.batch)]
         if o.executor == "processes" and len(chunks) > 1:
             with ProcessPoolExecutor(o.workers, mp_context=get_context("spawn")) as ex:
@@ -191,8 +187,6 @@ class DEMLabeller:
             base = c * o.batch
             labels += lab
             failures += [LabelFailure(base + i, why) for i, why in fail]
-        self.seconds += time.perf_counter() - t0
-        self.labelled += len(paths)
         return labels, failures
 
 

@@ -31,6 +31,26 @@ import torch
 from mslearn.errors import MslearnInputError
 
 
+def _adam(params, state: dict, lr: float) -> torch.optim.Adam:
+    """Adam at ``lr``, continuing from a saved optimiser state when there is one."""
+    opt = torch.optim.Adam(params, lr=lr)
+    if state:
+        opt.load_state_dict(state)
+        for g in opt.param_groups:
+            g["lr"] = lr
+    return opt
+
+
+def _to_bytes(blob: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    return buf.getvalue()
+
+
+def _load(data: bytes) -> dict:
+    return torch.load(io.BytesIO(data), weights_only=False)
+
+
 class _Member(torch.nn.Module):
     def __init__(self, n_in: int, n_out: int, hidden: int, layers: int) -> None:
         super().__init__()
@@ -113,11 +133,7 @@ class GRUCommittee:
         gen = np.random.default_rng(seed)
         hist = np.zeros((len(self.members), iterations))
         for k, net in enumerate(self.members):
-            opt = torch.optim.Adam(net.parameters(), lr=lr)
-            if self._opt_state[k]:
-                opt.load_state_dict(self._opt_state[k])
-                for g in opt.param_groups:
-                    g["lr"] = lr
+            opt = _adam(net.parameters(), self._opt_state[k], lr)
             for it in range(iterations):
                 idx = slice(None) if bs == n else gen.choice(n, bs, replace=False)
                 opt.zero_grad()
@@ -141,8 +157,7 @@ class GRUCommittee:
 
     def to_bytes(self) -> bytes:
         """Weights, optimiser states and scalings (for resumable loops)."""
-        buf = io.BytesIO()
-        torch.save(
+        return _to_bytes(
             {
                 "arch": (self.n_in, self.n_out, self.hidden, self.layers, len(self.members)),
                 "dtype": str(self.dtype).removeprefix("torch."),
@@ -151,14 +166,15 @@ class GRUCommittee:
                 "opt": self._opt_state,
                 "scales": (self.x_scale, self.y_mean, self.y_std),
                 "fitted": self.fitted,
-            },
-            buf,
+            }
         )
-        return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> GRUCommittee:
-        d = torch.load(io.BytesIO(data), weights_only=False)
+        return cls._from_blob(_load(data))
+
+    @classmethod
+    def _from_blob(cls, d: dict) -> GRUCommittee:
         n_in, n_out, hidden, layers, members = d["arch"]
         c = cls(n_in, n_out, hidden, layers, members, seed=d["seed"], dtype=d["dtype"])
         for net, sd in zip(c.members, d["members"], strict=True):
@@ -230,11 +246,7 @@ class HistoryMLPCommittee:
         n = len(ft)
         bs = n if batch_size is None else min(batch_size, n)
         gen = np.random.default_rng(seed)
-        opt = torch.optim.Adam(self.net.parameters(), lr=lr)
-        if self._opt_state:
-            opt.load_state_dict(self._opt_state)
-            for g in opt.param_groups:
-                g["lr"] = lr
+        opt = _adam(self.net.parameters(), self._opt_state, lr)
         hist = np.zeros((self.n_members, iterations))
         for it in range(iterations):
             idx = slice(None) if bs == n else torch.as_tensor(gen.choice(n, bs, replace=False))
@@ -258,8 +270,7 @@ class HistoryMLPCommittee:
         return out * self.y_std + self.y_mean
 
     def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        torch.save(
+        return _to_bytes(
             {
                 "arch": (self.n_in, self.n_out, self.hidden, self.layers, self.n_members),
                 "seed": self.seed,
@@ -267,14 +278,15 @@ class HistoryMLPCommittee:
                 "opt": self._opt_state,
                 "scales": (self.f_mean, self.f_std, self.y_mean, self.y_std),
                 "fitted": self.fitted,
-            },
-            buf,
+            }
         )
-        return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> HistoryMLPCommittee:
-        d = torch.load(io.BytesIO(data), weights_only=False)
+        return cls._from_blob(_load(data))
+
+    @classmethod
+    def _from_blob(cls, d: dict) -> HistoryMLPCommittee:
         c = cls(*d["arch"], seed=d["seed"])
         c.net.load_state_dict(d["net"])
         c._opt_state = d["opt"]
@@ -289,5 +301,5 @@ COMMITTEES = {"gru": GRUCommittee, "mlp": HistoryMLPCommittee}
 
 def committee_from_bytes(data: bytes):
     """Rebuild a saved GRU or MLP committee."""
-    d = torch.load(io.BytesIO(data), weights_only=False)
-    return (HistoryMLPCommittee if "net" in d else GRUCommittee).from_bytes(data)
+    d = _load(data)
+    return (HistoryMLPCommittee if "net" in d else GRUCommittee)._from_blob(d)

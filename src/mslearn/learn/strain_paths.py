@@ -34,11 +34,6 @@ class StrainPathPool:
         u, r = self.coords[i]
         return axial_path(u, r, self.eps_max, self.h)
 
-    @property
-    def lengths(self) -> np.ndarray:
-        """(N,) number of points of every path."""
-        return np.array([len(self.path(i)) for i in range(len(self))])
-
     def padded(self, indices=None) -> tuple[np.ndarray, np.ndarray]:
         """(eps (n, T_max), mask (n, T_max)) of the paths ``indices`` (all by default);
         a path shorter than T_max holds its last value, mask False there."""
