@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials import DruckerPrager
 from mslearn.problems import BiaxialConfig
 

@@ -9,26 +9,26 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mslearn.cli.calibrate import app
-from mslearn.constitutive.calibrate import (
+from mslearn.calibration.calibrate import (
     CalibrationOptions,
     bound_penalty,
     calibrate,
     gamma_schedule,
     split_indices,
 )
-from mslearn.constitutive.dataset import SequenceDataset, load, save
-from mslearn.constitutive.identifiability import (
+from mslearn.calibration.identifiability import (
     CSUH_IDENTIFIABLE,
     CSUH_PRACTICAL,
     csuh_start,
     sensitivity,
 )
+from mslearn.calibration.synthetic import dh_triaxial, model_dataset, strain_paths
+from mslearn.cli.calibrate import app
 from mslearn.constitutive.lode import LodeOptions
 from mslearn.constitutive.material import params_as_tensors
 from mslearn.constitutive.models import CSUH
-from mslearn.constitutive.synthetic import dh_triaxial, model_dataset, strain_paths
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
+from mslearn.data.sequences import SequenceDataset, load, save
 
 D = torch.float64
 
@@ -78,7 +78,7 @@ def _lm_recovery(lode: str, n_paths: int, n_steps: int, noise: float, adam_epoch
     triaxial compression, isotropic load-unload, extension, plane-strain shear with
     rotation; p0 = 80 / 200 kPa, so the state xi_0 and p_s enter), start 30 % away
     (CSUH_START_SIGNS), optional Adam stage, then Levenberg-Marquardt."""
-    from mslearn.constitutive.lm import LMOptions, levenberg_marquardt
+    from mslearn.calibration.lm import LMOptions, levenberg_marquardt
 
     model = CSUH(LodeOptions(lode))
     opts = CalibrationOptions(
@@ -119,7 +119,7 @@ def test_recovery_seven_parameters_scheme3_with_noise():
     LM: every identifiable parameter within 5 %, and the Cramer-Rao bound at the optimum
     says why (largest predicted std, m, ~2 %). Measured (loaded 2-core machine): ~60 s;
     errors <= 4 %."""
-    from mslearn.constitutive.identifiability import relative_std
+    from mslearn.calibration.identifiability import relative_std
 
     res, errs = _lm_recovery("exponential", n_paths=10, n_steps=15, noise=0.01, adam_epochs=50)
     assert max(errs.values()) < 0.05, errs
@@ -225,7 +225,7 @@ def test_inadmissible_start_names_dataset_gauss_point_and_step():
 
 
 def test_schemes_select_lode_treatment_and_gate():
-    from mslearn.constitutive.calibration_config import CalibrateConfig
+    from mslearn.calibration.config import CalibrateConfig
 
     for scheme, lode, gate in ((1, "ts", 0.0), (2, "ts", 0.03), (3, "exponential", 0.03)):
         cfg = CalibrateConfig.model_validate({"calibration": {"scheme": scheme}})
@@ -234,7 +234,7 @@ def test_schemes_select_lode_treatment_and_gate():
 
 
 def test_lm_rejects_bad_start_and_unknown_names():
-    from mslearn.constitutive.lm import levenberg_marquardt
+    from mslearn.calibration.lm import levenberg_marquardt
 
     model = CSUH(LodeOptions("none"))
     ds = model_dataset(model, n_paths=2, n_steps=3, eps_max=0.01)

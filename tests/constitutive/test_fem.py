@@ -10,8 +10,8 @@ import pytest
 import mslearn.constitutive  # noqa: F401 (registers the configs)
 from mslearn.constitutive.material import TorchMaterial
 from mslearn.constitutive.models import CSUH, ModifiedCamClay
-from mslearn.errors import MslearnInputError
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.core.errors import MslearnInputError
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials.config import material_config
 from mslearn.problems.biaxial import BiaxialConfig
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mslearn.cli.calibrate import femdem_app as app
-from mslearn.constitutive.dataset import load
-from mslearn.constitutive.femdem_compare import force_errors, size_with, top_force
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
+from mslearn.data.sequences import load
+from mslearn.experiments.femdem_calibration import force_errors, size_with, top_force
 
 
 def test_force_errors_known_values():

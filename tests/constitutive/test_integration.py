@@ -15,7 +15,7 @@ from mslearn.constitutive.invariants import apply_elastic, mean_stress
 from mslearn.constitutive.lode import LodeOptions, derive_shape, m_theta, m_ts_numpy
 from mslearn.constitutive.material import TorchMaterial, params_as_tensors
 from mslearn.constitutive.models import CSUH, DeviatoricHardening, EnhancedIME, ModifiedCamClay
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.materials.driver import drive_mixed
 
 from .helpers import D, triaxial_undrained

@@ -9,27 +9,27 @@ import numpy as np
 import pytest
 import torch
 
-from mslearn.constitutive.calibrate import (
+from mslearn.calibration.calibrate import (
     Batch,
     CalibrationOptions,
     calibrate,
     predict,
     stress_loss,
 )
-from mslearn.constitutive.dataset import SequenceDataset, load, save
+from mslearn.calibration.lm import LMOptions, levenberg_marquardt
 from mslearn.constitutive.drivers import element_test
 from mslearn.constitutive.factory import make_model
-from mslearn.constitutive.femdem_compare import (
+from mslearn.constitutive.integrate import IntegrationOptions
+from mslearn.constitutive.material import TorchMaterial
+from mslearn.constitutive.models.critical_state import q2_and_m
+from mslearn.core.errors import MslearnInputError
+from mslearn.data.sequences import SequenceDataset, load, save
+from mslearn.experiments.femdem_calibration import (
     data_mask,
     m_plane_strain,
     material_bounds,
     size_with,
 )
-from mslearn.constitutive.integrate import IntegrationOptions
-from mslearn.constitutive.lm import LMOptions, levenberg_marquardt
-from mslearn.constitutive.material import TorchMaterial
-from mslearn.constitutive.models.critical_state import q2_and_m
-from mslearn.errors import MslearnInputError
 
 OPTS = IntegrationOptions(delta_r=0.03, eps_ref=2e-3, substep_rule="linear")
 

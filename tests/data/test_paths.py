@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.paths import gaussian_process_paths
 from mslearn.problems import BiaxialConfig
 

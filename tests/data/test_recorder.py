@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.data import PointDatasetWriter, RecordingMaterial, open_dataset
 from mslearn.data.splits import dataset_info, merge_datasets, split_indices, write_split
-from mslearn.errors import MslearnInputError
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials import DruckerPrager
 from mslearn.problems import BiaxialConfig
 

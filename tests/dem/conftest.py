@@ -1,7 +1,7 @@
 import pytest
 
-from mslearn.dem.params import ContactParams
-from mslearn.dem.prepare import PackingOptions, prepare_packing
+from mslearn.micro.dem.params import ContactParams
+from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
 
 
 @pytest.fixture(scope="session")

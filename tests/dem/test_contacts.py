@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from mslearn.dem.homogenise import homogenise
-from mslearn.dem.loading import LoadOptions, apply_strain
+from mslearn.micro.dem.disk2d.homogenise import homogenise
+from mslearn.micro.dem.disk2d.loading import LoadOptions, apply_strain
 
 
 def test_coulomb_never_exceeded_while_shearing(packing100):
@@ -21,8 +21,8 @@ def test_coulomb_never_exceeded_while_shearing(packing100):
 
 
 def test_hertz_packing_prepares_and_loads():
-    from mslearn.dem.params import ContactParams
-    from mslearn.dem.prepare import PackingOptions, prepare_packing
+    from mslearn.micro.dem.params import ContactParams
+    from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
 
     prep = prepare_packing(PackingOptions(n_particles=60, seed=2), ContactParams(law="hertz"))
     assert prep.converged

@@ -7,11 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mslearn.cli.rve import app
-from mslearn.dem.elements import BiaxialOptions, biaxial_test, follow_strain_path
-from mslearn.dem.loading import LoadOptions
-from mslearn.dem.params import ContactParams
-from mslearn.dem.prepare import PackingOptions, prepare_packing
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
+from mslearn.micro.dem.disk2d.loading import LoadOptions
+from mslearn.micro.dem.elements import BiaxialOptions, biaxial_test, follow_strain_path
+from mslearn.micro.dem.params import ContactParams
+from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
 
 
 @pytest.mark.parametrize("kind", ["drained", "constant_volume", "constant_p"])

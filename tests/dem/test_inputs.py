@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from mslearn.dem.engine import DEMFailure
-from mslearn.dem.loading import LoadOptions, apply_strain
-from mslearn.dem.params import ContactParams, critical_time_step
-from mslearn.dem.state import DEMState
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
+from mslearn.micro.dem.disk2d.engine import DEMFailure
+from mslearn.micro.dem.disk2d.loading import LoadOptions, apply_strain
+from mslearn.micro.dem.disk2d.state import DEMState
+from mslearn.micro.dem.params import ContactParams, critical_time_step
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@ state, commit keeps the last trial, checkpoints round-trip."""
 
 import numpy as np
 
-from mslearn.dem.loading import LoadOptions
-from mslearn.dem.material import DEMMaterial
 from mslearn.materials.base import MaterialModel
+from mslearn.micro.dem.disk2d.loading import LoadOptions
+from mslearn.micro.dem.material import DEMMaterial
 
 OPT = LoadOptions(relax=True, max_relax_steps=300)
 

@@ -4,7 +4,7 @@ strongly sheared cells; wrapped coordinates stay in [0, 1)."""
 import numpy as np
 import pytest
 
-from mslearn.dem.neighbours import build_pairs
+from mslearn.micro.dem.disk2d.neighbours import build_pairs
 
 
 def _brute(s, rad, h, skin):
@@ -74,7 +74,7 @@ def test_no_lost_contacts_after_large_simple_shear(packing100):
     """Shear a packing to gamma = 1.5 (normal stresses held at p0 by the servo;
     isochoric shear of a dense packing drives the pressure up without bound)
     and compare the contacts the engine evaluates with a brute-force search."""
-    from mslearn.dem.loading import STRAIN, STRESS, LoadOptions, apply_strain, load
+    from mslearn.micro.dem.disk2d.loading import STRAIN, STRESS, LoadOptions, apply_strain, load
 
     st = packing100.state.copy()
     opts = LoadOptions(max_strain_per_step=2e-5, servo_max_strain_per_step=1e-4, relax=False)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from mslearn.dem.loading import LoadOptions, apply_strain
-from mslearn.dem.params import ContactParams
-from mslearn.dem.prepare import PackingOptions, prepare_packing
-from mslearn.dem.state import DEMState
+from mslearn.micro.dem.disk2d.loading import LoadOptions, apply_strain
+from mslearn.micro.dem.disk2d.state import DEMState
+from mslearn.micro.dem.params import ContactParams
+from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
 
 OPT = LoadOptions(relax=True, max_relax_steps=500)
 

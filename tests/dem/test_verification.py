@@ -2,7 +2,7 @@
 
 import pytest
 
-from mslearn.dem import verification as V
+from mslearn.verification import dem as V
 
 
 def _check(cases):
@@ -67,8 +67,8 @@ def test_rolling_resistance_limit():
 def test_rolling_resistance_raises_shear_strength(packing100):
     """Same packing, drained biaxial to 4 %: rolling resistance raises the
     mobilised friction at the end of the test (reported, loose check)."""
-    from mslearn.dem.elements import BiaxialOptions, biaxial_test
-    from mslearn.dem.params import ContactParams
+    from mslearn.micro.dem.elements import BiaxialOptions, biaxial_test
+    from mslearn.micro.dem.params import ContactParams
 
     o = BiaxialOptions(axial_strain=0.04, record_every=2e-3)
     base = biaxial_test(packing100.state, o).summary

@@ -5,11 +5,11 @@ import pytest
 import skfem as fe
 from skfem.helpers import sym_grad
 
-from mslearn.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import rectangle
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials import DruckerPrager, LinearElastic
 from mslearn.materials.base import MaterialResponse
 from mslearn.problems.biaxial import BiaxialConfig

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mslearn.dem.config import DEMMaterialConfig
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials.base import MaterialModel
+from mslearn.micro.dem.config import DEMMaterialConfig
 from mslearn.problems import BiaxialConfig
 
 
@@ -74,7 +74,7 @@ def test_fem_dem_smoke_biaxial_converges_and_starts_in_equilibrium():
 
 
 def test_mismatched_consolidation_pressure_is_refused():
-    from mslearn.errors import MslearnInputError
+    from mslearn.core.errors import MslearnInputError
 
     with pytest.raises(MslearnInputError, match="consolidation_pressure.*disagrees"):
         DEMMaterialConfig(n_particles=20, consolidation_pressure=200e3).build(4, 2, 100e3)
@@ -82,7 +82,7 @@ def test_mismatched_consolidation_pressure_is_refused():
 
 def test_unstable_rve_names_gauss_point_and_step():
     """A huge strain increment in one DEM step explodes the overlaps of one RVE."""
-    from mslearn.errors import SolverFailure
+    from mslearn.core.errors import SolverFailure
 
     prob = BiaxialConfig(nx=1, ny=1, element="Q4", axial_strain=0.5).build()
     cfg = DEMMaterialConfig(n_particles=40, max_relax_steps=50, max_strain_per_step=0.2)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mslearn.dem.config import DEMMaterialConfig
-from mslearn.errors import MslearnInputError
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.core.errors import MslearnInputError
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
+from mslearn.micro.dem.config import DEMMaterialConfig
 from mslearn.parallel import ShardedMaterial, shard_ranges
 from mslearn.parallel.executors import WorkerLost, make_executor
 from mslearn.problems import BiaxialConfig

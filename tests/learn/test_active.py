@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mslearn.errors import MslearnInputError
-from mslearn.learn.active import (
+from mslearn.core.errors import MslearnInputError
+from mslearn.learn.active.queries import (
     committee_std,
     equivalent_shear_strain,
     select_batch,

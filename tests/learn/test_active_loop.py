@@ -7,14 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from mslearn.errors import MslearnInputError
-from mslearn.learn import labelling
-from mslearn.learn.active_config import ActiveLearnConfig, load_active_config
-from mslearn.learn.active_experiment import run_experiment
-from mslearn.learn.labelling import DEMLabeller, DEMLabellerOptions
+from mslearn.core.errors import MslearnInputError
+from mslearn.experiments.active_learning import run_experiment
+from mslearn.learn.active import labelling
+from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
+from mslearn.learn.active.labelling import DEMLabeller, DEMLabellerOptions
 from mslearn.learn.metrics import path_mae, path_score
-from mslearn.learn.sequence import GRUCommittee
-from mslearn.learn.strain_paths import axial_path, farthest_point_subset, unload_reload_pool
+from mslearn.learn.surrogates.sequence import GRUCommittee
+from mslearn.paths.unload_reload import axial_path, farthest_point_subset, unload_reload_pool
 
 SMALL_DEM = DEMLabellerOptions(particles=40, strain_per_dem_step=4e-5, batch=4)
 
@@ -232,7 +232,7 @@ def test_cli_active_learn_json(tmp_path):
 
 
 def test_history_mlp_committee_learns_round_trips_and_warm_starts():
-    from mslearn.learn.sequence import HistoryMLPCommittee, committee_from_bytes
+    from mslearn.learn.surrogates.sequence import HistoryMLPCommittee, committee_from_bytes
 
     x, y = _history_data(n=30)
     c = HistoryMLPCommittee(1, 1, hidden=16, members=3, seed=0)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from mslearn.errors import MslearnInputError
-from mslearn.learn.committee import CommitteeMLP
+from mslearn.core.errors import MslearnInputError
 from mslearn.learn.features import Arrays
 from mslearn.learn.fit import fit_surrogate
-from mslearn.learn.surrogate import Surrogate, SurrogateMaterial
+from mslearn.learn.surrogates.committee import CommitteeMLP
+from mslearn.learn.surrogates.mlp import Surrogate, SurrogateMaterial
 from mslearn.learn.training import TrainOptions, train_committee
 from mslearn.materials import LinearElastic
 
@@ -138,8 +138,8 @@ def test_model_errors_name_the_problem(tmp_path):
 def test_range_watch_warns_and_stops_at_the_uncertainty_threshold():
     from types import SimpleNamespace
 
-    from mslearn.errors import SolverFailure
-    from mslearn.runs.femml import RangeWatch
+    from mslearn.core.errors import SolverFailure
+    from mslearn.workflows.femml import RangeWatch
 
     def state(step, unc, out):
         resp = SimpleNamespace(

@@ -7,9 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from mslearn.errors import MslearnInputError
-from mslearn.learn.features import Arrays
-from mslearn.runs.resampling import (
+from mslearn.core.errors import MslearnInputError
+from mslearn.experiments.resampling import (
     CASES,
     ResampleOptions,
     Rows,
@@ -19,6 +18,7 @@ from mslearn.runs.resampling import (
     run_resampling,
     shear_band_points,
 )
+from mslearn.learn.features import Arrays
 
 
 def _rows(xy: np.ndarray, gamma_final: np.ndarray, run: int, steps: int = 3) -> Rows:

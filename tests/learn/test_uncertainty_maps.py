@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.report.uncertainty_maps import (
     check_threshold,
     choose_steps,

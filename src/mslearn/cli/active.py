@@ -30,9 +30,9 @@ def active_learn(
     """Active learning of an unloading-reloading stress-strain map, labelled by DEM (seed 001).
 
     Writes labels as they arrive and resumes a stopped run in the same --out."""
-    from mslearn.errors import MslearnInputError
-    from mslearn.learn.active_config import ActiveLearnConfig, load_active_config
-    from mslearn.learn.active_experiment import run_experiment
+    from mslearn.core.errors import MslearnInputError
+    from mslearn.experiments.active_learning import run_experiment
+    from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
 
     cfg = load_active_config(config, quick=quick)
     data = cfg.model_dump()

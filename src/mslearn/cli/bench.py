@@ -22,7 +22,7 @@ def dem(
     particles: int = typer.Option(500, help="disks per RVE"),
 ) -> None:
     """DEM particle-steps/s/core, linear and Hertz, 1 and 64 RVEs, 1 and 2 threads."""
-    from mslearn.dem.bench import BenchOptions, run_benchmark
+    from mslearn.bench.dem import BenchOptions, run_benchmark
 
     if smoke:
         opts = BenchOptions(n_particles=100, rves=(1, 4), steps=200, repeats=1)
@@ -47,7 +47,7 @@ def active(
     particles: int = typer.Option(500, help="disks per RVE of the DEM labels"),
 ) -> None:
     """One query round (committee over the 741-path pool) against one DEM label."""
-    from mslearn.learn.active_bench import run_benchmark
+    from mslearn.bench.active import run_benchmark
 
     res = run_benchmark(particles=particles)
     if json_out:

@@ -33,12 +33,12 @@ def calibrate(
     debug: bool = DebugOption,
 ) -> None:
     """Calibrate a model (seed 003 Eq. 17-18, Adam) and write params.json, history, plots."""
-    from mslearn.constitutive.calibrate import calibrate as run_calibration
-    from mslearn.constitutive.calibration_config import load_calibrate_config
-    from mslearn.constitutive.dataset import load
+    from mslearn.calibration.calibrate import calibrate as run_calibration
+    from mslearn.calibration.config import load_calibrate_config
+    from mslearn.calibration.synthetic import model_dataset
     from mslearn.constitutive.factory import make_model
-    from mslearn.constitutive.synthetic import model_dataset
-    from mslearn.runs.progress import step_progress
+    from mslearn.core.progress import step_progress
+    from mslearn.data.sequences import load
 
     cfg = load_calibrate_config(config)
     lode, _ = cfg.lode_and_gate()
@@ -52,7 +52,7 @@ def calibrate(
     if data is None and opts.trainable is None and cfg.model.name == "csuh":
         from dataclasses import replace
 
-        from mslearn.constitutive.identifiability import CSUH_PRACTICAL
+        from mslearn.calibration.identifiability import CSUH_PRACTICAL
 
         opts = replace(opts, trainable=CSUH_PRACTICAL)
     if smoke:
@@ -64,7 +64,7 @@ def calibrate(
     offset = cfg.init_offset if cfg.init_offset is not None else (0.3 if data is None else None)
     if truth and offset:
         names = opts.trainable or model.param_names
-        from mslearn.constitutive.identifiability import CSUH_START_SIGNS
+        from mslearn.calibration.identifiability import CSUH_START_SIGNS
 
         bounds = model.bounds()
         for i, k in enumerate(names):
@@ -149,8 +149,8 @@ def calibrate_femdem(
 ) -> None:
     """FEM-DEM biaxial -> calibrate on its Gauss-point histories -> FEM with the original
     and calibrated parameters vs FEM-DEM (top force MAE, peak, post-peak, wall time)."""
-    from mslearn.constitutive.femdem_compare import compare, size_with
-    from mslearn.errors import MslearnInputError
+    from mslearn.core.errors import MslearnInputError
+    from mslearn.experiments.femdem_calibration import compare, size_with
 
     lodes = {"csuh": "exponential", "mcc": "none"}
     if model not in lodes:
@@ -162,7 +162,7 @@ def calibrate_femdem(
         particles=particles,
         steps=steps,
     )
-    from mslearn.constitutive.femdem_compare import BOUND_CHOICES, MASK_CHOICES
+    from mslearn.experiments.femdem_calibration import BOUND_CHOICES, MASK_CHOICES
 
     if bounds not in BOUND_CHOICES:
         raise MslearnInputError(f"--bounds {bounds!r}; expected one of {list(BOUND_CHOICES)}")

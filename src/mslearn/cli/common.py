@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from mslearn.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.problems.config import format_validation_error
 
 EXIT_INPUT = 2

@@ -35,7 +35,7 @@ def fem(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Time one Newton iteration on Q4 biaxial meshes 2x4 ... 64x128 (medians, ms)."""
-    from mslearn.fem.benchmark import DEFAULT_MESHES, bench_fem, bench_orderings
+    from mslearn.bench.fem import DEFAULT_MESHES, bench_fem, bench_orderings
 
     meshes = DEFAULT_MESHES[:3] if smoke else DEFAULT_MESHES
     rows = bench_fem(meshes, element, repeats)
@@ -77,7 +77,7 @@ def femdem(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """FEM-DEM: wall per Newton iteration, DEM share, worker scaling, memory, bytes/sample."""
-    from mslearn.runs.femdem_bench import bench_femdem
+    from mslearn.bench.femdem import bench_femdem
 
     rows = bench_femdem(mesh, steps, tuple(int(w) for w in workers.split(",")), particles)
     if json_:
@@ -105,7 +105,7 @@ def surrogate(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Surrogate inference throughput, FEM-ML vs elastic FEM and vs FEM-DEM per iteration."""
-    from mslearn.runs.surrogate_bench import bench_surrogate
+    from mslearn.bench.surrogate import bench_surrogate
 
     r = bench_surrogate(mesh, steps, femdem_steps, particles, skip_femdem)
     if json_:

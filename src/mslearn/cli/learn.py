@@ -17,7 +17,7 @@ from mslearn.cli.common import (
     handle_errors,
     print_json,
 )
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 
 def _toml(path: Path | None) -> dict:
@@ -40,10 +40,10 @@ def train(
     """Train a committee surrogate (strain, phi) -> (stress, D) on a point dataset."""
     from pydantic import ValidationError
 
+    from mslearn.core.progress import step_progress
     from mslearn.learn.config import TrainConfig
     from mslearn.learn.fit import fit_surrogate, plot_learning_curves
     from mslearn.problems.config import format_validation_error
-    from mslearn.runs.progress import step_progress
 
     raw = _toml(config).get("train", {})
     if smoke:
@@ -108,8 +108,8 @@ def fem_ml(
 ) -> None:
     """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2)."""
     from mslearn.problems.config import validate_config
-    from mslearn.runs.femdem import DEFAULT, MESHES, SMOKE, _merge
-    from mslearn.runs.femml import run_fem_ml
+    from mslearn.workflows.femdem import DEFAULT, MESHES, SMOKE, _merge
+    from mslearn.workflows.femml import run_fem_ml
 
     data = _toml(config)
     base = {"problem": DEFAULT["problem"], "solver": DEFAULT["solver"]}

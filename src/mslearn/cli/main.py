@@ -65,7 +65,7 @@ def run(
 ) -> None:
     """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
     from mslearn.problems.config import load_config, validate_config
-    from mslearn.runs.bvp import run_bvp
+    from mslearn.workflows.bvp import run_bvp
 
     if resume is not None:
         summary = run_bvp(
@@ -119,8 +119,8 @@ def fem_dem(
     """FEM-DEM: a DEM RVE at every Gauss point (biaxial test of seed 000 by default)."""
     import tomllib
 
-    from mslearn.errors import MslearnInputError
-    from mslearn.runs.femdem import MESHES, fem_dem_config, run_fem_dem, summary_keys
+    from mslearn.core.errors import MslearnInputError
+    from mslearn.workflows.femdem import MESHES, fem_dem_config, run_fem_dem, summary_keys
 
     if mesh is not None and mesh not in MESHES:
         raise MslearnInputError(f"--mesh {mesh!r}; expected one of {sorted(MESHES)}")
@@ -186,10 +186,10 @@ def generate(
 
     from pydantic import BaseModel, ConfigDict, Field
 
-    from mslearn.errors import MslearnInputError
-    from mslearn.runs.campaign import CampaignOptions, run_campaign
-    from mslearn.runs.femdem import MESHES
-    from mslearn.runs.progress import step_progress
+    from mslearn.core.errors import MslearnInputError
+    from mslearn.core.progress import step_progress
+    from mslearn.workflows.campaign import CampaignOptions, run_campaign
+    from mslearn.workflows.femdem import MESHES
 
     class CampaignConfig(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -280,11 +280,11 @@ def demo(
     path, with a report (report.md, report.json)."""
     out = default_out(out, "demo")
     if laws:
-        from mslearn.runs.demo_laws import run_demo as run_laws
+        from mslearn.experiments.demo_laws import run_demo as run_laws
 
         summary = run_laws(out, quick=quick or smoke)
     else:
-        from mslearn.runs.demo import run_demo
+        from mslearn.experiments.demo import run_demo
 
         summary = run_demo(out, quick=quick or smoke)
     if json_:

@@ -55,7 +55,7 @@ def al_resample(
     """
     import shutil
 
-    from mslearn.runs.resampling import ResampleOptions, run_resampling, summary
+    from mslearn.experiments.resampling import ResampleOptions, run_resampling, summary
 
     opts = ResampleOptions(
         size="smoke" if smoke else "full",
@@ -79,7 +79,7 @@ def al_resample(
 
 
 def _steps(text: str | None) -> list[int] | None:
-    from mslearn.errors import MslearnInputError
+    from mslearn.core.errors import MslearnInputError
 
     if text is None:
         return None
@@ -108,7 +108,7 @@ def uncertainty_map(
 ) -> None:
     """Uncertainty maps of a FEM-ML run (seed 001 Fig. 24) and where/when it exceeds a
     threshold: uncertainty_maps.png, uncertainty.md, summary.json["uncertainty"]."""
-    from mslearn.errors import MslearnInputError
+    from mslearn.core.errors import MslearnInputError
     from mslearn.report.uncertainty_maps import check_threshold, uncertainty_report
 
     check_threshold(threshold, "--threshold")

@@ -12,7 +12,7 @@ import numpy as np
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 app = typer.Typer(help="DEM RVE: packing preparation and element tests.", no_args_is_help=True)
 
@@ -78,7 +78,7 @@ def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
             raise MslearnInputError(f"config {path}: {exc}") from exc
     rve = raw.get("rve")
     if isinstance(rve, dict) and isinstance(rve.get("preset"), str):
-        from mslearn.dem.presets import PRESETS
+        from mslearn.micro.dem.presets import PRESETS
 
         if rve["preset"] in PRESETS:
             po, cp = PRESETS[rve["preset"]]
@@ -99,7 +99,7 @@ def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
 
 
 def _params(c: RVEConfig):
-    from mslearn.dem.params import ContactParams
+    from mslearn.micro.dem.params import ContactParams
 
     return ContactParams(
         law=c.law, young=c.young, stiffness_ratio=c.stiffness_ratio,
@@ -110,7 +110,7 @@ def _params(c: RVEConfig):
 
 
 def _prepare(c: RVEConfig):
-    from mslearn.dem.prepare import PackingOptions, prepare_packing
+    from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
 
     return prepare_packing(
         PackingOptions(
@@ -132,7 +132,7 @@ def _plots(rec: dict, out: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mslearn.dem.elements import principal_compression
+    from mslearn.micro.dem.elements import principal_compression
 
     s1, s3 = principal_compression(rec["s11"], rec["s22"], rec["s12"])
     ea = 100 * rec["axial_strain"]
@@ -169,7 +169,7 @@ def biaxial(
     plots, summary.json and the packing."""
     from rich.progress import Progress
 
-    from mslearn.dem.elements import BiaxialOptions, biaxial_test
+    from mslearn.micro.dem.elements import BiaxialOptions, biaxial_test
 
     try:
         cfg = load_config(config, smoke)

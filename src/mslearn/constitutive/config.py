@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 from mslearn.constitutive.factory import make_model
 from mslearn.constitutive.integrate import IntegrationOptions
 from mslearn.constitutive.material import TorchMaterial
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.materials.config import MaterialConfig, register_material
 
 

@@ -8,7 +8,7 @@ from mslearn.constitutive.lode import LodeMode, LodeOptions
 from mslearn.constitutive.models import CSUH, DeviatoricHardening, ModifiedCamClay
 from mslearn.constitutive.models.base import Model
 from mslearn.constitutive.models.ime import EnhancedIME
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 ModelName = Literal["csuh", "mcc", "dh", "ime"]
 

@@ -31,7 +31,7 @@ import torch
 from mslearn.constitutive.gate import elastic_ratio
 from mslearn.constitutive.invariants import apply_elastic, elastic_matrix, mean_stress
 from mslearn.constitutive.models.base import Internal, Model, Params
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 
 @dataclass(frozen=True)

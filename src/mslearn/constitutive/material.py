@@ -27,7 +27,7 @@ from mslearn.constitutive.integrate import (
 )
 from mslearn.constitutive.invariants import PLANE_IDX, elastic_matrix, mean_stress
 from mslearn.constitutive.models.base import Model
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.materials.base import MaterialResponse, check_strain
 
 

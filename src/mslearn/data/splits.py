@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.store import CHUNK_ROWS, open_dataset
-from mslearn.errors import MslearnInputError
 
 SPLIT_NAMES = ("train", "val", "test")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.schema import field_shapes, provenance
-from mslearn.errors import MslearnInputError
 
 CHUNK_ROWS = 65536
 

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import skfem as fe
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.fem.elements import ElementType, check_mesh_matches, element_type
 
 

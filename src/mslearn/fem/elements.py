@@ -18,7 +18,7 @@ import numpy as np
 import skfem as fe
 from pydantic import BeforeValidator
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import skfem as fe
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 from mslearn.fem.discretisation import Discretisation
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import skfem as fe
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 
 def _positive(**values: float) -> None:

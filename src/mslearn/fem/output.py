@@ -18,7 +18,7 @@ import numpy as np
 
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.measures import deviatoric_strain, stress_norm, volumetric_strain
-from mslearn.fem.static import StepState, _summary
+from mslearn.fem.solvers.implicit import StepState, _summary
 
 
 class CsvHistory:

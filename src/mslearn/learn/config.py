@@ -20,7 +20,7 @@ class SurrogateConfig(MaterialConfig):
     range_tolerance: float = Field(0.05, ge=0, description="fraction of the training span")
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
-        from mslearn.learn.surrogate import Surrogate, SurrogateMaterial
+        from mslearn.learn.surrogates.mlp import Surrogate, SurrogateMaterial
 
         return SurrogateMaterial(
             Surrogate.load(self.model), n_points, dim, self.symmetric_d, self.range_tolerance

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.store import open_dataset
-from mslearn.errors import MslearnInputError
 
 FEATURES = "strain+phi"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.splits import split_indices
-from mslearn.errors import MslearnInputError
 from mslearn.learn.features import Arrays, Standardiser, fingerprint, load_point_data
-from mslearn.learn.surrogate import MODES, Surrogate
+from mslearn.learn.surrogates.mlp import MODES, Surrogate
 from mslearn.learn.training import TrainOptions, train_committee
 
 

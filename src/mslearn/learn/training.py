@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mslearn.learn.committee import CommitteeMLP
+from mslearn.learn.surrogates.committee import CommitteeMLP
 
 
 @dataclass(frozen=True)

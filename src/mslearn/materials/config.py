@@ -124,7 +124,7 @@ for _cls in (LinearElasticConfig, DruckerPragerConfig, VonMisesConfig, TrescaCon
 
 #: modules of higher layers that register material configs when imported; looked up by
 #: name on first use, so this layer does not depend on them
-PLUGIN_MODULES = ("mslearn.dem.config", "mslearn.constitutive.config", "mslearn.learn.config")
+PLUGIN_MODULES = ("mslearn.micro.dem.config", "mslearn.constitutive.config", "mslearn.learn.config")
 
 
 def load_plugins() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mslearn.errors import SolverFailure
+from mslearn.core.errors import SolverFailure
 from mslearn.materials.base import MaterialModel
 
 

@@ -163,7 +163,7 @@ class DaskExecutor:
     ) -> None:
         from distributed import Client, LocalCluster
 
-        from mslearn.errors import MslearnInputError
+        from mslearn.core.errors import MslearnInputError
 
         self._cluster = None
         try:
@@ -221,7 +221,7 @@ class _DaskHandle:
 
 
 def make_executor(kind: str = "serial", workers: int = 2, scheduler: str | None = None):
-    from mslearn.errors import MslearnInputError
+    from mslearn.core.errors import MslearnInputError
 
     if kind == "serial":
         return SerialExecutor()

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mslearn.errors import SolverFailure
+from mslearn.core.errors import SolverFailure
 from mslearn.materials.base import MaterialResponse
 
 log = logging.getLogger("mslearn.parallel")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.elements import ElementName
 from mslearn.fem.loading import (
@@ -24,7 +25,6 @@ from mslearn.fem.loading import (
 )
 from mslearn.fem.meshes import load_mesh, rectangle
 from mslearn.problems.base import CurveSpec, Problem
-from mslearn.units import LengthValue, PressureValue
 
 
 class BiaxialConfig(BaseModel):

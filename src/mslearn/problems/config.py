@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mslearn.errors import MslearnInputError
-from mslearn.fem.static import NewtonOptions
+from mslearn.core.errors import MslearnInputError
+from mslearn.fem.solvers.implicit import NewtonOptions
 from mslearn.materials.config import MaterialConfig, material_config
 from mslearn.problems import PROBLEMS
 from mslearn.problems.biaxial import BiaxialConfig

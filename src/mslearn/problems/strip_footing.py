@@ -13,12 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.elements import ElementName, element_type
 from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import load_mesh, strip_footing_mesh
 from mslearn.problems.base import CurveSpec, Problem
-from mslearn.units import LengthValue, PressureValue
 
 
 class StripFootingConfig(BaseModel):

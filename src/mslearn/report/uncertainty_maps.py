@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
 
 DEFAULT_THRESHOLD = 0.1
 

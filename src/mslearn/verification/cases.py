@@ -11,7 +11,7 @@ import skfem as fe
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.loading import BodyForce, BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import distort, quarter_annulus_mesh, rectangle, strip_footing_mesh
-from mslearn.fem.static import NewtonOptions, StaticSolver
+from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
 from mslearn.materials import DruckerPrager, LinearElastic, tresca_plane_strain
 from mslearn.materials.driver import drive_mixed
 

@@ -26,7 +26,7 @@ def run_all(smoke: bool = False, only: str = "") -> list[dict]:
     """Run every case whose name contains ``only``; a list of result dicts."""
     results = [f().as_dict() for name, f in _fem_cases(smoke) if only in name]
     try:
-        dem = importlib.import_module("mslearn.dem.verification")
+        dem = importlib.import_module("mslearn.verification.dem")
     except ModuleNotFoundError:
         dem = None
     if dem is not None and (not only or "dem" in only or not results):

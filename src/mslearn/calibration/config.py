@@ -1,0 +1,125 @@
+"""TOML config of ``mslearn calibrate`` (pydantic; built-in defaults when no file).
+
+```toml
+[model]
+name = "csuh"            # csuh | mcc | dh | ime
+lode = "exponential"     # none | two_anchor | exponential | ts (overridden by scheme)
+
+[calibration]
+scheme = 3               # 1: TS + hard switch, 2: TS + soft gate, 3: M_approx + soft gate
+epochs = 300
+lr = 0.01
+gamma_max = 0.1
+gamma_min = 0.01
+delta_r = 0.03
+trainable = ["kappa", "lam", "N", "Z", "m", "nu", "M"]   # default: all
+split = [0.8, 0.1, 0.1]
+seed = 0
+
+[init]                   # start values (model defaults otherwise)
+M = 1.1
+```
+``init_offset`` (top level) starts synthetic data runs at true * (1 +- offset),
+alternating signs, when the dataset records ``true_params``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mslearn.calibration.calibrate import CalibrationOptions
+from mslearn.constitutive.factory import SCHEMES, make_model
+from mslearn.core.errors import MslearnInputError
+from mslearn.problems.config import format_validation_error
+
+
+class ModelSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Literal["csuh", "mcc", "dh", "ime"] = "csuh"
+    lode: Literal["none", "two_anchor", "exponential", "ts"] = "exponential"
+
+
+class CalibrationSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scheme: Literal[1, 2, 3] | None = 3
+    epochs: int = Field(300, ge=1)
+    lr: float = Field(0.01, gt=0)
+    gamma_max: float = Field(0.1, gt=0)
+    gamma_min: float = Field(0.01, gt=0)
+    delta_r: float = Field(0.03, ge=0, lt=0.5)
+    eps_ref: float = Field(2e-3, gt=0)
+    substep_rule: Literal["paper", "linear"] = "linear"
+    trainable: list[str] | None = None
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _split_sums(self):
+        if abs(sum(self.split) - 1.0) > 1e-9 or min(self.split) < 0 or self.split[0] <= 0:
+            raise ValueError(f"split {self.split} must be non-negative fractions summing to 1")
+        return self
+
+
+class CalibrateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: ModelSection = Field(default_factory=ModelSection)
+    calibration: CalibrationSection = Field(default_factory=CalibrationSection)
+    init: dict[str, float] = Field(default_factory=dict)
+    init_offset: float | None = Field(None, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _names(self):
+        names = set(make_model(self.model.name).param_names)
+        for where, keys in (
+            ("init", self.init),
+            ("calibration.trainable", self.calibration.trainable or []),
+        ):
+            bad = sorted(set(keys) - names)
+            if bad:
+                raise ValueError(
+                    f"{where}: unknown parameters {bad}; expected some of {sorted(names)}"
+                )
+        return self
+
+    def lode_and_gate(self) -> tuple[str, float]:
+        c = self.calibration
+        if c.scheme is None:
+            return self.model.lode, c.delta_r
+        lode, gate = SCHEMES[c.scheme]
+        return (lode if self.model.name in ("csuh", "mcc") else self.model.lode), (
+            c.delta_r if gate is None else gate
+        )
+
+    def options(self) -> CalibrationOptions:
+        c = self.calibration
+        return CalibrationOptions(
+            epochs=c.epochs,
+            lr=c.lr,
+            gamma_max=c.gamma_max,
+            gamma_min=c.gamma_min,
+            delta_r=self.lode_and_gate()[1],
+            eps_ref=c.eps_ref,
+            substep_rule=c.substep_rule,
+            trainable=tuple(c.trainable) if c.trainable else None,
+            split=c.split,
+            seed=c.seed,
+        )
+
+
+def load_calibrate_config(path: Path | None) -> CalibrateConfig:
+    raw: dict = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError as exc:
+            raise MslearnInputError(f"config {path} does not exist") from exc
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise MslearnInputError(f"config {path}: {exc}") from exc
+    try:
+        return CalibrateConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise MslearnInputError(format_validation_error(exc)) from None

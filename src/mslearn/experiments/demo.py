@@ -1,0 +1,434 @@
+"""`mslearn demo`: the whole pipeline end to end (issue 5).
+
+FEM-DEM biaxial runs on the coarse mesh with small RVEs and a few
+Gaussian-process confining paths -> dataset -> committee training -> FEM-ML
+on the coarse and medium meshes for a held-out confining path -> FEM-DEM of
+the same case as the reference -> ``report.md`` with figures and
+``report.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import meshio
+import numpy as np
+
+from mslearn import __version__
+from mslearn.experiments.demo_laws import _read_history, biaxial_volumetric_strain
+from mslearn.learn.fit import fit_surrogate, plot_learning_curves
+from mslearn.learn.training import TrainOptions
+from mslearn.paths import gaussian_process_paths
+from mslearn.report.fem_plots import auto_scale, draw_field, plot_curves
+from mslearn.workflows.femdem import MESHES, fem_dem_config, run_fem_dem
+from mslearn.workflows.femml import run_fem_ml
+
+SIZES = {
+    # small RVEs are noisy: the quick size loosens the residual tolerance accordingly
+    "full": {
+        "particles": 80,
+        "steps": 40,
+        "axial_strain": 0.1,
+        "paths": 3,
+        "meshes": ("coarse", "medium"),
+        "train_s": 120.0,
+        "relax": 600,
+        "strain_per_dem_step": 1e-5,
+        "tol_residual": 1e-2,
+    },
+    "quick": {
+        "particles": 40,
+        "steps": 15,
+        "axial_strain": 0.05,
+        "paths": 2,
+        "meshes": ("coarse",),
+        "train_s": 20.0,
+        "relax": 200,
+        "strain_per_dem_step": 2e-5,
+        "tol_residual": 2e-2,
+    },
+}
+
+
+def _cfg(size: dict, mesh: str, history, material: dict | None = None):
+    from mslearn.materials.config import material_config
+
+    data = {
+        "problem": {"axial_strain": size["axial_strain"]},
+        "material": {
+            "n_particles": size["particles"],
+            "max_relax_steps": size["relax"],
+            "max_strain_per_step": size["strain_per_dem_step"],
+        },
+        "solver": {"n_steps": size["steps"], "tol_residual": size["tol_residual"]},
+    }
+    cfg = fem_dem_config(data, mesh, confining_history=history)
+    if material is not None:  # the same problem and solver with another material
+        cfg.material = material_config(material)
+    return cfg
+
+
+def rel_l2(a: np.ndarray, b: np.ndarray) -> float:
+    """||a - b|| / ||b|| over a curve."""
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
+
+
+def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    size = SIZES["quick" if quick else "full"]
+    t0 = time.perf_counter()
+    paths = gaussian_process_paths(size["paths"] + 1, size["steps"], seed=2024)
+    held_out = size["paths"]  # the last path is never used in training
+
+    # 1. FEM-DEM data on the coarse mesh
+    data_runs = []
+    for i in range(size["paths"]):
+        s = run_fem_dem(
+            _cfg(size, "coarse", paths.history(i)),
+            out / f"fem_dem_train_{i}",
+            progress=progress,
+            run_id=i,
+        )
+        data_runs.append(s)
+    from mslearn.data.splits import merge_datasets
+
+    merge_datasets([s["dataset"] for s in data_runs], out / "dataset.zarr")
+
+    # 2. committee training
+    t_train = time.perf_counter()
+    sur, rep = fit_surrogate(
+        out / "dataset.zarr",
+        TrainOptions(time_limit_s=size["train_s"], patience=300),
+        mode="joint",
+        split_by="point",
+    )
+    sur.meta["curves"] = rep["curves"]
+    model_dir = sur.save(out / "model")
+    plot_learning_curves(out / "learning_curves.png", rep["curves"])
+    train_wall = time.perf_counter() - t_train
+
+    # 3-4. FEM-ML and the FEM-DEM reference on the held-out path
+    cases = {}
+    for mesh in size["meshes"]:
+        ref = run_fem_dem(
+            _cfg(size, mesh, paths.history(held_out)),
+            out / f"fem_dem_{mesh}",
+            progress=progress,
+            run_id=100,
+        )
+        ml_cfg = _cfg(
+            size,
+            mesh,
+            paths.history(held_out),
+            material={"type": "surrogate", "model": str(model_dir)},
+        )
+        ml = run_fem_ml(ml_cfg, out / f"fem_ml_{mesh}", progress=progress, raise_on_failure=False)
+        cases[mesh] = (ref, ml)
+    if quick and "medium" not in cases:  # FEM-ML on the medium mesh, no reference
+        ml_cfg = _cfg(
+            size,
+            "medium",
+            paths.history(held_out),
+            material={"type": "surrogate", "model": str(model_dir)},
+        )
+        cases["medium"] = (
+            None,
+            run_fem_ml(ml_cfg, out / "fem_ml_medium", progress=progress, raise_on_failure=False),
+        )
+
+    report = _report(out, cases, rep, size, train_wall, paths, held_out)
+    report["wall_time_s"] = time.perf_counter() - t0
+    report["version"] = __version__
+    report["quick"] = quick
+    (out / "report.json").write_text(json.dumps(report, indent=2))
+    (out / "report.md").write_text(_markdown(report))
+    return report
+
+
+def _curves(folder: Path, height: float = 1.0, width: float = 0.5):
+    hist = _read_history(folder / "history.csv")
+    eps_a = -np.array([h["top_uy"] for h in hist]) / height
+    force = -np.array([h["top_Fy"] for h in hist]) / 1e3
+    ev = -biaxial_volumetric_strain(hist, width, height)
+    return eps_a, force, ev
+
+
+def _n_steps(folder: Path) -> int:
+    with meshio.xdmf.TimeSeriesReader(str(folder / "fields.xdmf")) as r:
+        r.read_points_cells()
+        return r.num_steps
+
+
+def _fields(folder: Path, step: int):
+    """(points, cells, displacement, cell data) of output entry ``step``."""
+    with meshio.xdmf.TimeSeriesReader(str(folder / "fields.xdmf")) as r:
+        points, cells = r.read_points_cells()
+        _, pd, cd = r.read_data(step)
+    return points[:, :2], cells[0].data, pd["displacement"][:, :2], cd
+
+
+def _report(
+    out: Path, cases: dict, rep: dict, size: dict, train_wall: float, paths, held_out: int
+) -> dict:
+    force_curves, vol_curves, errors, speed = [], [], {}, {}
+    for mesh, (ref, ml) in cases.items():
+        e_ml, f_ml, v_ml = _curves(Path(ml["out"] if "out" in ml else out / f"fem_ml_{mesh}"))
+        force_curves.append((f"FEM-ML {mesh}", e_ml, f_ml))
+        vol_curves.append((f"FEM-ML {mesh}", e_ml, v_ml))
+        if ref is None:
+            continue
+        e_d, f_d, v_d = _curves(out / f"fem_dem_{mesh}")
+        force_curves.append((f"FEM-DEM {mesh}", e_d, f_d))
+        vol_curves.append((f"FEM-DEM {mesh}", e_d, v_d))
+        n = min(len(f_ml), len(f_d))  # a failed FEM-ML run is compared up to its last step
+        errors[mesh] = rel_l2(f_ml[:n], f_d[:n])
+        per_it_dem = ref["solver_wall_s"] / max(ref["iterations"], 1)
+        per_it_ml = ml["solver_wall_s"] / max(ml["iterations"], 1)
+        speed[mesh] = {
+            "per_iteration": per_it_dem / per_it_ml,
+            "total": ref["solver_wall_s"] / max(ml["solver_wall_s"], 1e-12),
+            "fem_dem_s_per_iteration": per_it_dem,
+            "fem_ml_s_per_iteration": per_it_ml,
+            "iterations_fem_dem": ref["iterations"],
+            "iterations_fem_ml": ml["iterations"],
+        }
+    plot_curves(
+        out / "top_force.png",
+        force_curves,
+        "axial strain [-]",
+        "top force [kN/m] (compression +)",
+        f"Held-out GP path {held_out}",
+    )
+    plot_curves(
+        out / "volumetric_strain.png",
+        vol_curves,
+        "axial strain [-]",
+        "volumetric strain [-] (compression +)",
+        f"Held-out GP path {held_out}",
+    )
+    _contours(out, cases)
+    _gp_histories(out, cases)
+    main = "coarse"
+    ml_all = [ml for _, ml in cases.values()]
+    return {
+        "speedup_per_iteration": speed[main]["per_iteration"],
+        "speedup_total": speed[main]["total"],
+        "top_force_rel_error": errors[main],
+        "test_stress_rel_error": rep["metrics"]["test_stress_rel_error"],
+        "iterations_fem_dem": speed[main]["iterations_fem_dem"],
+        "iterations_fem_ml": speed[main]["iterations_fem_ml"],
+        "out_of_range_points": int(max(ml["out_of_range_points"] for ml in ml_all)),
+        "per_mesh": {
+            m: {
+                **speed.get(m, {}),
+                "top_force_rel_error": errors.get(m),
+                "out_of_range_points": cases[m][1]["out_of_range_points"],
+                "out_of_range_first_step": cases[m][1]["out_of_range_first_step"],
+                "max_uncertainty": cases[m][1]["max_uncertainty"],
+                "fem_ml_completed": cases[m][1]["completed"],
+                "fem_ml_steps": cases[m][1]["steps"],
+                "fem_ml_failure": cases[m][1]["failure"],
+            }
+            for m in cases
+        },
+        "training": {
+            **rep["metrics"],
+            "wall_time_s": train_wall,
+            "epochs": rep["curves"]["joint"]["epochs_run"],
+            "stopped_by": rep["curves"]["joint"]["stopped_by"],
+        },
+        "sizes": {
+            "particles_per_rve": size["particles"],
+            "steps": size["steps"],
+            "axial_strain": size["axial_strain"],
+            "training_paths": size["paths"],
+            "held_out_path": held_out,
+            "meshes": {m: MESHES[m] for m in cases},
+        },
+    }
+
+
+def _contours(out: Path, cases: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    from mslearn.fem.measures import deviatoric_strain
+
+    for mesh, (ref, _ml) in cases.items():
+        if ref is None:
+            continue
+        panels = []
+        folders = (("FEM-DEM", out / f"fem_dem_{mesh}"), ("FEM-ML", out / f"fem_ml_{mesh}"))
+        step = min(_n_steps(f) for _, f in folders) - 1  # last step both runs reached
+        for label, folder in folders:
+            pts, cells, u, cd = _fields(folder, step)
+            panels.append((label, pts, cells, u, cd))
+        scale = auto_scale(panels[0][1], panels[0][3])
+        fig, axes = plt.subplots(2, 2, figsize=(8, 8))
+        umax = max(np.linalg.norm(p[3], axis=1).max() for p in panels)
+        gmax = max(deviatoric_strain(p[4]["strain"][0]).max() for p in panels)
+        for j, (label, pts, cells, u, cd) in enumerate(panels):
+            draw_field(
+                axes[0, j],
+                pts,
+                cells,
+                u,
+                np.linalg.norm(u, axis=1),
+                scale,
+                "|u| [m]",
+                vmin=0,
+                vmax=umax,
+            )
+            axes[0, j].set_title(f"{label}: displacement, step {step}")
+            draw_field(
+                axes[1, j],
+                pts,
+                cells,
+                u,
+                deviatoric_strain(cd["strain"][0]),
+                scale,
+                "deviatoric strain [-]",
+                "magma",
+                0,
+                gmax,
+            )
+            axes[1, j].set_title(f"{label}: shear strain")
+        fig.tight_layout()
+        fig.savefig(out / f"contours_{mesh}.png", dpi=120)
+        plt.close(fig)
+        _uncertainty_map(out, mesh, panels[1])
+
+
+def _uncertainty_map(out: Path, mesh: str, panel) -> None:
+    import matplotlib.pyplot as plt
+
+    label, pts, cells, u, cd = panel
+    unc = np.load(out / f"fem_ml_{mesh}" / "uncertainty.npy")[-1]  # (n_gp,) last FEM-ML step
+    n_q = unc.size // len(cells)
+    cell_unc = unc.reshape(len(cells), n_q).mean(axis=1)
+    fig, ax = plt.subplots(figsize=(4, 6))
+    draw_field(
+        ax,
+        pts,
+        cells,
+        u,
+        100 * cell_unc,
+        auto_scale(pts, u),
+        "committee std / |stress| [%]",
+        "inferno",
+    )
+    ax.set_title(f"FEM-ML {mesh}: uncertainty, last step")
+    fig.tight_layout()
+    fig.savefig(out / f"uncertainty_{mesh}.png", dpi=120)
+    plt.close(fig)
+
+
+def _gp_histories(out: Path, cases: dict) -> None:
+    import zarr
+
+    curves = []
+    ref, ml = cases["coarse"]
+    for label, folder in (("FEM-DEM", out / "fem_dem_coarse"), ("FEM-ML", out / "fem_ml_coarse")):
+        ds = folder / "dataset.zarr"
+        if not ds.exists():
+            continue
+        g = zarr.open_group(str(ds), mode="r")
+        conv, point = g["converged"][:], g["point"][:]
+        strain, stress = g["strain"][:], g["stress"][:]
+        for p in (0, 13):
+            rows = conv & (point == p)
+            if rows.any():
+                curves.append((f"{label} GP {p}", -strain[rows, 1], -stress[rows, 1] / 1e3))
+    if curves:
+        plot_curves(
+            out / "gauss_point_histories.png",
+            curves,
+            "-eps_22 [-]",
+            "-sigma_22 [kPa]",
+            "Gauss-point histories, coarse mesh",
+        )
+
+
+def _markdown(r: dict) -> str:
+    pm = r["per_mesh"]
+    lines = [
+        f"# mslearn demo: FEM-DEM -> dataset -> committee -> FEM-ML "
+        f"(version {r['version']}{', quick' if r['quick'] else ''})",
+        "",
+        f"RVEs of {r['sizes']['particles_per_rve']} disks, {r['sizes']['steps']} load steps to "
+        f"{100 * r['sizes']['axial_strain']:g} % axial strain, "
+        f"{r['sizes']['training_paths']} Gaussian-process confining paths "
+        f"for training (coarse mesh), held-out path {r['sizes']['held_out_path']} for the "
+        "comparison. Compression positive in the plots.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| speed-up per Newton iteration (coarse) | {r['speedup_per_iteration']:.0f}x |",
+        f"| speed-up in total (coarse) | {r['speedup_total']:.0f}x |",
+        f"| top-force relative L2 error (coarse, held-out path) | "
+        f"{100 * r['top_force_rel_error']:.1f} % |",
+        f"| test stress relative error (point dataset) | "
+        f"{100 * r['test_stress_rel_error']:.1f} % |",
+        f"| Newton iterations FEM-DEM / FEM-ML (coarse) | {r['iterations_fem_dem']} / "
+        f"{r['iterations_fem_ml']} |",
+        f"| Gauss points outside the training range | {r['out_of_range_points']} |",
+        "",
+        "Errors of a FEM-ML run that stopped early are over the steps it completed; "
+        "speed-ups compare time per Newton iteration and whole-run solver time.",
+        "",
+        "| mesh | speed-up / iteration | total | top-force error | iterations DEM / ML | "
+        "max uncertainty |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for m, d in pm.items():
+        if not d["fem_ml_completed"]:
+            lines.append(
+                f"| {m} | FEM-ML stopped after step {d['fem_ml_steps']}: "
+                f"{d['fem_ml_failure']} | | | | |"
+            )
+        if "per_iteration" in d:
+            lines.append(
+                f"| {m} | {d['per_iteration']:.0f}x | {d['total']:.0f}x | "
+                f"{100 * d['top_force_rel_error']:.1f} % | {d['iterations_fem_dem']} / "
+                f"{d['iterations_fem_ml']} | {100 * d['max_uncertainty']:.1f} % |"
+            )
+        else:
+            lines.append(
+                f"| {m} | (no FEM-DEM reference in quick mode) | | | | "
+                f"{100 * d['max_uncertainty']:.1f} % |"
+            )
+    lines += [
+        "",
+        "![top force](top_force.png)",
+        "",
+        "![volumetric strain](volumetric_strain.png)",
+        "",
+        "![learning curves](learning_curves.png)",
+        "",
+    ]
+    for m in pm:
+        if "per_iteration" in pm[m]:
+            lines += [
+                f"## {m} mesh",
+                "",
+                f"![contours](contours_{m}.png)",
+                "",
+                f"![uncertainty](uncertainty_{m}.png)",
+                "",
+            ]
+    lines += [
+        "![Gauss-point histories](gauss_point_histories.png)",
+        "",
+        f"Training: {r['training']['epochs']} epochs ({r['training']['stopped_by']}), "
+        f"{r['training']['wall_time_s']:.0f} s, {r['training']['train_samples']} training "
+        "samples.",
+        "",
+        f"Total wall time {r['wall_time_s']:.0f} s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["run_demo"]

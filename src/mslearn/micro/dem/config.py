@@ -1,0 +1,102 @@
+"""`[material] type = "dem"`: DEM RVEs at the Gauss points (registered material config).
+
+Defaults follow seed 000 Table 2 / YADE FEMxDEM prepareRVE.py (linear
+Cundall-Strack law, E = 600 MPa, kt/kn = 0.8, mu = 0.5, density 2650 kg/m3,
+local damping 0.1, 0.1 m thick disks) with diameters 6-14 mm; the number of
+disks defaults to 500 as in the papers (use fewer for quick runs). The
+consolidation pressure defaults to the problem's initial pressure p0.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from mslearn.core.units import LengthValue, PressureValue
+from mslearn.materials.config import MaterialConfig, register_material
+from mslearn.micro.dem.disk2d.loading import LoadOptions
+from mslearn.micro.dem.params import ContactParams
+from mslearn.micro.dem.prepare import PackingOptions
+
+
+@register_material
+class DEMMaterialConfig(MaterialConfig):
+    type_name = "dem"
+    type: str = "dem"
+    n_particles: int = Field(500, ge=10, description="disks per RVE")
+    r_min: LengthValue = Field(0.003, gt=0, description="smallest radius [m]")
+    r_max: LengthValue = Field(0.007, gt=0, description="largest radius [m]")
+    packings: int = Field(1, ge=1, description="independent packings, cycled over points")
+    seed: int = 0
+    consolidation_pressure: PressureValue | None = Field(
+        None, gt=0, description="p0 of the RVEs [Pa]; default: the problem's p0"
+    )
+    compaction_friction: float = Field(0.0, ge=0, description="friction while compacting")
+    law: Literal["linear", "hertz"] = "linear"
+    young: PressureValue = Field(6.0e8, gt=0, description="particle Young's modulus [Pa]")
+    stiffness_ratio: float = Field(0.8, gt=0, description="kt / kn (YADE 'poisson')")
+    shear_modulus: PressureValue = Field(2.3e8, gt=0, description="Hertz: G [Pa]")
+    poisson: float = Field(0.3, gt=-1, lt=0.5, description="Hertz: Poisson's ratio")
+    friction: float = Field(0.5, ge=0, description="Coulomb coefficient")
+    density: float = Field(2650.0, gt=0, description="[kg/m3]")
+    thickness: LengthValue = Field(0.1, gt=0, description="disk thickness [m]")
+    local_damping: float = Field(0.1, ge=0, lt=1)
+    max_strain_per_step: float = Field(1e-5, gt=0, description="strain per DEM step")
+    relax: bool = True
+    unbalanced_tol: float = Field(1e-4, gt=0)
+    max_relax_steps: int = Field(20_000, ge=0)
+    tangent: Literal["contact", "perturbation"] = "contact"
+
+    def contact_params(self) -> ContactParams:
+        return ContactParams(
+            law=self.law,
+            young=self.young,
+            stiffness_ratio=self.stiffness_ratio,
+            shear_modulus=self.shear_modulus,
+            poisson=self.poisson,
+            friction=self.friction,
+            density=self.density,
+            thickness=self.thickness,
+            local_damping=self.local_damping,
+        )
+
+    def build(self, n_points, dim=2, initial_pressure=0.0):
+        return self.build_shard(0, n_points, dim, initial_pressure)
+
+    def build_shard(self, start, stop, dim=2, initial_pressure=0.0):
+        from mslearn.core.errors import MslearnInputError
+        from mslearn.micro.dem.material import DEMMaterial, prepared_packings
+
+        if dim != 2:
+            raise MslearnInputError(f"material.type 'dem' is 2D (disks); the problem is {dim}D")
+        p0 = self.consolidation_pressure or initial_pressure
+        if initial_pressure > 0 and abs(p0 - initial_pressure) > 0.01 * initial_pressure:
+            raise MslearnInputError(
+                f"material.consolidation_pressure = {p0:g} Pa disagrees with the problem's "
+                f"initial pressure {initial_pressure:g} Pa: the RVEs would not start in "
+                "equilibrium with the boundary loads"
+            )
+        if not p0 > 0:
+            raise MslearnInputError(
+                "material.consolidation_pressure: the problem has no initial pressure; "
+                "give a positive consolidation_pressure"
+            )
+        packing = PackingOptions(
+            n_particles=self.n_particles,
+            r_min=self.r_min,
+            r_max=self.r_max,
+            p0=p0,
+            seed=self.seed,
+            compaction_friction=self.compaction_friction,
+        )
+        templates = prepared_packings(packing, self.contact_params(), self.packings)
+        options = LoadOptions(
+            max_strain_per_step=self.max_strain_per_step,
+            relax=self.relax,
+            unbalanced_tol=self.unbalanced_tol,
+            max_relax_steps=self.max_relax_steps,
+        )
+        return DEMMaterial(
+            templates, stop - start, options, tangent=self.tangent, point_offset=start
+        )

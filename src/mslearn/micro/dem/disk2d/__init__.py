@@ -1,0 +1,1 @@
+"""micro/dem/disk2d."""

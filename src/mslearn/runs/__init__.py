@@ -1,1 +1,0 @@
-"""Workflows that tie problems, materials, solvers, outputs and reports together."""
