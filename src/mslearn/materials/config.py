@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mslearn.errors import MslearnInputError
+from mslearn.core.errors import MslearnInputError
+from mslearn.core.units import AngleDeg, PressureValue
 from mslearn.materials.base import MaterialModel
 from mslearn.materials.elastic import LinearElastic
 from mslearn.materials.plasticity import DruckerPrager, tresca_plane_strain, von_mises
-from mslearn.units import AngleDeg, PressureValue
 
 
 class MaterialConfig(BaseModel):
@@ -122,20 +122,18 @@ for _cls in (LinearElasticConfig, DruckerPragerConfig, VonMisesConfig, TrescaCon
     register_material(_cls)
 
 
-#: modules of higher layers that register material configs when imported; looked up by
-#: name on first use, so this layer does not depend on them
-PLUGIN_MODULES = ("mslearn.micro.dem.config", "mslearn.constitutive.config", "mslearn.learn.config")
+#: entry-point group through which higher layers (DEM RVEs, phenomenological laws,
+#: surrogates) register material configs; declared in pyproject.toml, so this layer names
+#: none of them
+PLUGIN_GROUP = "mslearn.materials"
 
 
 def load_plugins() -> None:
-    import importlib
+    """Import every module registered under the ``mslearn.materials`` entry points."""
+    from importlib.metadata import entry_points
 
-    for name in PLUGIN_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+    for ep in entry_points(group=PLUGIN_GROUP):
+        ep.load()
 
 
 def material_config(data: dict[str, Any] | MaterialConfig) -> MaterialConfig:
