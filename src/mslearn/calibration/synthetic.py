@@ -24,6 +24,7 @@ from mslearn.constitutive.material import params_as_tensors, project
 from mslearn.constitutive.models import DeviatoricHardening
 from mslearn.constitutive.models.base import Model
 from mslearn.constitutive.models.dh import P_ATM
+from mslearn.core.voigt import n_voigt
 from mslearn.data.sequences import SequenceDataset
 
 
@@ -137,7 +138,7 @@ def model_dataset(
     opts = options or IntegrationOptions(eps_ref=2e-3, substep_rule="linear")
     with torch.no_grad():
         sig = integrate_path(model, prm, strain, p0, opts).stress
-    nv = 3 if dim == 2 else 6
+    nv = n_voigt(dim)
     attrs = {
         "model": model.name,
         "true_params": {k: float(v) for k, v in prm.items()},

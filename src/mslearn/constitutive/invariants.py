@@ -15,8 +15,10 @@ import math
 
 import torch
 
+from mslearn.core.voigt import PLANE_IDX as CORE_PLANE_IDX
+
 #: plane-strain components kept from the 3D Voigt vector: 11, 22, 12
-PLANE_IDX = (0, 1, 5)
+PLANE_IDX = tuple(int(i) for i in CORE_PLANE_IDX)
 SQRT3 = math.sqrt(3.0)
 
 

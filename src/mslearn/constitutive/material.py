@@ -28,7 +28,7 @@ from mslearn.constitutive.integrate import (
 from mslearn.constitutive.invariants import PLANE_IDX, elastic_matrix, mean_stress
 from mslearn.constitutive.models.base import Model
 from mslearn.core.errors import MslearnInputError
-from mslearn.materials.base import MaterialResponse, check_strain
+from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
 
 
 def params_as_tensors(model: Model, values: dict[str, float] | None) -> dict[str, torch.Tensor]:
@@ -74,7 +74,9 @@ class TorchMaterial:
                 f"({model.name} is pressure dependent)"
             )
         self.model, self.dim = model, dim
-        self.n_points, self.n_voigt = int(n_points), 3 if dim == 2 else 6
+        stiffness = "secant" if tangent == "elastic" else "tangent"
+        self.features = MaterialFeatures(dim, tangent=stiffness, history=True)
+        self.n_points, self.n_voigt = int(n_points), self.features.n_voigt
         self.params = params_as_tensors(model, params)
         self.options = options or IntegrationOptions()
         self.tangent = tangent

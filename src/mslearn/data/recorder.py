@@ -28,6 +28,7 @@ class RecordingMaterial:
         self.material = material
         self.writer = writer
         self.n_points = material.n_points
+        self.features = material.features
         self.n_voigt = material.n_voigt
         self.run_id = run_id
         self.coords = np.asarray(coords, float)

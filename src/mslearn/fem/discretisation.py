@@ -21,6 +21,7 @@ import scipy.sparse as sp
 import skfem as fe
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.voigt import n_voigt
 from mslearn.fem.elements import ElementType, check_mesh_matches, element_type
 
 
@@ -52,6 +53,9 @@ class Discretisation:
         self.etype = element if isinstance(element, ElementType) else element_type(element)
         check_mesh_matches(mesh, self.etype)
         self.mesh = mesh
+        #: spatial dimension (2: plane strain) and Voigt length of strain and stress
+        self.dim = int(mesh.p.shape[0])
+        self.n_voigt = n_voigt(self.dim)
         scalar = self.etype.scalar_element(mesh)
         quad = self.etype.quadrature()
         kw = {"quadrature": quad} if quad is not None else {"intorder": self.etype.intorder}

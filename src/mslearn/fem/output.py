@@ -18,7 +18,7 @@ import numpy as np
 
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.measures import deviatoric_strain, stress_norm, volumetric_strain
-from mslearn.fem.solvers.implicit import StepState, _summary
+from mslearn.fem.solvers.implicit import StepState, step_row
 
 
 class CsvHistory:
@@ -48,7 +48,7 @@ class CsvHistory:
             return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(fh)]
 
     def __call__(self, state: StepState) -> None:
-        row = _summary(state)
+        row = step_row(state)
         if self._writer is None:
             self._fh = open(self.path, "w", newline="")  # noqa: SIM115
             self._writer = csv.DictWriter(self._fh, fieldnames=list(row))

@@ -17,7 +17,72 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from mslearn.core.errors import MslearnInputError
+from mslearn.core.voigt import dim_label, n_voigt
+
 StiffnessKind = Literal["tangent", "secant"]
+TangentKind = Literal["tangent", "secant", "none"]
+Kinematics = Literal["small_strain", "deformation_gradient"]
+
+
+@dataclass(frozen=True)
+class MaterialFeatures:
+    """What a material needs from a solver and what it offers.
+
+    dim:        2 (plane strain) or 3.
+    kinematics: "small_strain" (trial takes the total Voigt strain (n, nv)) or
+                "deformation_gradient" (trial takes F (n, 3, 3); finite-strain solvers).
+    tangent:    the stiffness it returns: "tangent" (consistent), "secant" (an
+                approximation Newton can use) or "none" (explicit solvers only).
+    history:    True if it carries internal state between committed steps.
+    """
+
+    dim: int
+    kinematics: Kinematics = "small_strain"
+    tangent: TangentKind = "tangent"
+    history: bool = True
+
+    def __post_init__(self) -> None:
+        n_voigt(self.dim)
+
+    @property
+    def n_voigt(self) -> int:
+        """Voigt length of stress and strain: 3 (plane strain) or 6 (3D)."""
+        return n_voigt(self.dim)
+
+    def describe(self) -> str:
+        """One line: 'plane strain, small_strain, secant tangent, with history'."""
+        hist = "with history" if self.history else "no history"
+        return f"{dim_label(self.dim)}, {self.kinematics}, {self.tangent} stiffness, {hist}"
+
+
+def require_features(
+    material,
+    solver: str,
+    dim: int,
+    kinematics: Kinematics = "small_strain",
+    needs_stiffness: bool = True,
+) -> MaterialFeatures:
+    """Check that ``material.features`` suits ``solver``; one clear line if not."""
+    f = getattr(material, "features", None)
+    name = type(material).__name__
+    if not isinstance(f, MaterialFeatures):
+        raise MslearnInputError(f"{solver}: material {name} declares no MaterialFeatures")
+    if f.dim != dim:
+        raise MslearnInputError(
+            f"{solver}: material {name} is {dim_label(f.dim)}; this problem is {dim_label(dim)}"
+        )
+    if f.kinematics != kinematics:
+        raise MslearnInputError(
+            f"{solver}: material {name} takes {f.kinematics} kinematics; the solver passes "
+            f"{kinematics}"
+        )
+    if needs_stiffness and f.tangent == "none":
+        raise MslearnInputError(
+            f"{solver}: material {name} returns no stiffness (tangent = 'none'); "
+            "use an explicit solver"
+        )
+    return f
 
 
 @dataclass(frozen=True)
@@ -40,12 +105,16 @@ class MaterialResponse:
 class MaterialModel(Protocol):
     """A batch of ``n_points`` material points with a committed state.
 
+    ``features`` declares dimension, kinematics, tangent kind and history
+    (:class:`MaterialFeatures`); solvers check it with :func:`require_features`.
+
     ``trial(strain)`` takes the *total* strain (n, nv) and returns the response
     reached from the last committed state; it may be called many times per
     load step (Newton iterations) and never changes the committed state.
     ``commit()`` accepts the last trial.
     """
 
+    features: MaterialFeatures
     n_points: int
     n_voigt: int
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mslearn.materials.base import MaterialResponse, check_strain
+from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
 from mslearn.materials.voigt import (
     bulk_shear,
     elastic_mandel,
@@ -49,7 +49,8 @@ class LinearElastic:
             raise ValueError(f"poisson is {poisson}; expected in (-1, 0.5)")
         self.young, self.poisson, self.dim = float(young), float(poisson), dim
         self.n_points = int(n_points)
-        self.n_voigt = 3 if dim == 2 else 6
+        self.features = MaterialFeatures(dim, tangent="tangent", history=False)
+        self.n_voigt = self.features.n_voigt
         self.bulk, self.shear = bulk_shear(young, poisson)
         self._c = elastic_mandel(self.bulk, self.shear)
         self._sigma0 = initial_stress_mandel(self.n_points, initial_pressure)

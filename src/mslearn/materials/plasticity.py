@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mslearn.materials.base import MaterialResponse, check_strain
+from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
 from mslearn.materials.elastic import initial_stress_mandel
 from mslearn.materials.voigt import (
     I_DEV,
@@ -85,7 +85,8 @@ class DruckerPrager:
         self.eta_bar = self.eta if eta_bar is None else float(eta_bar)
         self.hardening, self.dim = float(hardening), dim
         self.n_points = int(n_points)
-        self.n_voigt = 3 if dim == 2 else 6
+        self.features = MaterialFeatures(dim, tangent="tangent", history=True)
+        self.n_voigt = self.features.n_voigt
         self._c = elastic_mandel(self.bulk, self.shear)
         self._strain = np.zeros((self.n_points, self.n_voigt))
         self._stress = initial_stress_mandel(self.n_points, initial_pressure)

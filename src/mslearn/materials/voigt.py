@@ -11,23 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from mslearn.core.voigt import PLANE_IDX
+
 SQRT2 = np.sqrt(2.0)
-#: 3D Voigt components kept in plane strain: 11, 22, 12.
-PLANE_IDX = np.array([0, 1, 5])
 #: identity second-order tensor in Mandel / Voigt (n=6)
 ONE = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
 #: deviatoric projector in Mandel notation (6, 6)
 I_DEV = np.eye(6) - np.outer(ONE, ONE) / 3.0
+
 _W = np.array([1.0, 1.0, 1.0, 1.0 / SQRT2, 1.0 / SQRT2, 1.0 / SQRT2])
-
-
-def n_voigt(dim: int) -> int:
-    """Number of Voigt components: 3 in 2D (plane strain), 6 in 3D."""
-    if dim == 2:
-        return 3
-    if dim == 3:
-        return 6
-    raise ValueError(f"dim is {dim}; expected 2 or 3")
 
 
 def strain_to_mandel3(strain: np.ndarray) -> np.ndarray:

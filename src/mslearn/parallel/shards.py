@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mslearn.core.errors import SolverFailure
+from mslearn.core.voigt import n_voigt
 from mslearn.materials.base import MaterialResponse
 
 log = logging.getLogger("mslearn.parallel")
@@ -70,6 +71,10 @@ class ShardWorker:
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         self.material.load_state_dict(state)
 
+    def features(self):
+        """The shard material's MaterialFeatures."""
+        return self.material.features
+
     def ping(self) -> int:
         return self.material.n_points
 
@@ -98,7 +103,7 @@ class ShardedMaterial:
         recover: bool = False,
     ) -> None:
         self.n_points = int(n_points)
-        self.n_voigt = 3 if dim == 2 else 6
+        self.n_voigt = n_voigt(dim)
         self.ranges = shard_ranges(self.n_points, n_shards)
         self.specs = [ShardSpec(config, a, b, dim, initial_pressure) for a, b in self.ranges]
         self.executor = executor
@@ -107,6 +112,7 @@ class ShardedMaterial:
         self.recoveries = 0
         self._last_trial: list[tuple | None] = [None] * len(self.handles)
         self._committed = self._all("state_dict") if recover else None
+        self.features = self._all("features")[0]
 
     def _rebuild(self, i: int) -> None:
         log.warning(

@@ -21,9 +21,10 @@ import numpy as np
 from mslearn import __version__
 from mslearn.core.errors import SolverFailure
 from mslearn.core.progress import step_progress
+from mslearn.core.voigt import axis_name
 from mslearn.fem.measures import deviatoric_strain, stress_norm
 from mslearn.fem.output import CsvHistory, XdmfSeries, vertex_mesh
-from mslearn.fem.solvers.implicit import StaticSolver, StepState
+from mslearn.fem.solvers.implicit import StaticSolver, StepState, step_row
 from mslearn.problems.base import Problem
 from mslearn.problems.config import RunConfig
 from mslearn.report.fem_plots import auto_scale, plot_curves, plot_fields, plot_snapshots
@@ -60,7 +61,7 @@ def _file_logger(path: Path, append: bool = False) -> logging.Handler:
 def curve_from_history(problem: Problem, history: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """(displacement, load) of the problem's load-displacement curve, compression positive."""
     c = problem.curve
-    comp = "xy"[c.component]
+    comp = axis_name(c.component)
     disp = -np.array([h[f"{c.boundary}_u{comp}"] for h in history]) / c.disp_scale
     load = -np.array([h[f"{c.boundary}_F{comp}"] for h in history]) / c.load_scale
     return disp, load
@@ -115,13 +116,15 @@ def run_bvp(
                 problem.n_points,
                 make_executor(ex.executor, ex.workers, ex.scheduler),
                 ex.shards or ex.workers,
-                2,
+                problem.disc.dim,
                 problem.initial_pressure,
                 recover=ex.recover_workers and ex.executor != "serial",
             )
             material = sharded
         if material is None:
-            material = config.material.build(problem.n_points, 2, problem.initial_pressure)
+            material = config.material.build(
+                problem.n_points, problem.disc.dim, problem.initial_pressure
+            )
         material_name = (
             type(material).__name__
             if sharded is None
@@ -161,7 +164,7 @@ def run_bvp(
         csv = CsvHistory(out / "history.csv", keep_steps=keep)
         history: list[dict] = csv.rows() if keep is not None else []
         snaps = SnapshotKeeper(opts.n_steps, config.output.plot_steps)
-        observers = [csv, snaps, lambda s: history.append(_row(s)), *observers]
+        observers = [csv, snaps, lambda s: history.append(step_row(s)), *observers]
         xdmf = None
         if config.output.xdmf:
             xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)
@@ -218,12 +221,6 @@ def run_bvp(
             sharded.close()
         logging.getLogger("mslearn").removeHandler(handler)
         handler.close()
-
-
-def _row(s: StepState) -> dict:
-    from mslearn.fem.solvers.implicit import _summary as step_summary
-
-    return step_summary(s)
 
 
 def _summary(problem, material_name, history, solver, total_it, wall, failure) -> dict:

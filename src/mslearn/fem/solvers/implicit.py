@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mslearn.core.errors import SolverFailure
+from mslearn.core.voigt import axis_name
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.linsolve import solve
 from mslearn.fem.loading import BoundaryConditions, ResolvedBCs
-from mslearn.materials.base import MaterialModel, MaterialResponse
+from mslearn.materials.base import MaterialModel, MaterialResponse, require_features
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,10 @@ class NewtonOptions:
 class StepState:
     """A converged load step, handed to observers.
 
-    u: (n_dof,) displacement [m]; strain: (n_gp, 3); response: the material's
-    committed answer; forces: boundary -> (Fx, Fy) support reaction on the body
-    [N per unit thickness]; displacements: boundary -> mean (ux, uy) [m].
+    u: (n_dof,) displacement [m]; strain: (n_gp, nv); response: the material's
+    committed answer; forces: boundary -> (dim,) support reaction on the body
+    [N, per unit thickness in plane strain]; displacements: boundary -> (dim,) mean
+    displacement [m].
     """
 
     step: int
@@ -111,10 +113,13 @@ class StaticSolver:
             raise ValueError(
                 f"material has {material.n_points} points; the mesh has {disc.n_gp} Gauss points"
             )
+        require_features(material, "implicit solver", disc.dim, "small_strain")
         self.disc, self.material, self.options = disc, material, options or NewtonOptions()
         self.bcs = ResolvedBCs.build(bcs, disc)
         names = bcs.observed if bcs.observed is not None else disc.boundary_names()
-        self._observed = {n: (disc.boundary_dofs(n, 0), disc.boundary_dofs(n, 1)) for n in names}
+        self._observed = {
+            n: tuple(disc.boundary_dofs(n, c) for c in range(disc.dim)) for n in names
+        }
         self.u = np.zeros(disc.n_dof)
         self.time = 0.0
         self.step = 0  # last converged (output) step
@@ -133,10 +138,8 @@ class StaticSolver:
 
     def _boundary_summary(self, u, fint, fext):
         reac = fint - fext
-        forces = {
-            n: np.array([reac[dx].sum(), reac[dy].sum()]) for n, (dx, dy) in self._observed.items()
-        }
-        disp = {n: np.array([u[dx].mean(), u[dy].mean()]) for n, (dx, dy) in self._observed.items()}
+        forces = {n: np.array([reac[d].sum() for d in dofs]) for n, dofs in self._observed.items()}
+        disp = {n: np.array([u[d].mean() for d in dofs]) for n, dofs in self._observed.items()}
         return forces, disp
 
     def _solve(self, D: np.ndarray, rhs_f: np.ndarray) -> np.ndarray:
@@ -262,7 +265,7 @@ class StaticSolver:
         history, state = [], None
         if self.step == 0:
             state = self.initial_state()
-            history.append(_summary(state))
+            history.append(step_row(state))
             for ob in observers:
                 ob(state)
         targets = np.linspace(0.0, 1.0, opt.n_steps + 1)
@@ -315,7 +318,7 @@ class StaticSolver:
                 disp,
                 timings,
             )
-            history.append(_summary(state))
+            history.append(step_row(state))
             for ob in observers:
                 ob(state)
             if progress is not None:
@@ -323,7 +326,9 @@ class StaticSolver:
         return StaticResult(True, opt.n_steps, total_it, state, history, dict(self.timings))
 
 
-def _summary(state: StepState) -> dict:
+def step_row(state: StepState) -> dict:
+    """One history row: step, time, iterations, cuts, residual, ``<boundary>_F<axis>`` [N]
+    and ``<boundary>_u<axis>`` [m] for every observed boundary and axis."""
     out = {
         "step": state.step,
         "time": state.time,
@@ -332,7 +337,7 @@ def _summary(state: StepState) -> dict:
         "residual": state.residual,
     }
     for name, f in state.forces.items():
-        out[f"{name}_Fx"], out[f"{name}_Fy"] = float(f[0]), float(f[1])
+        out.update({f"{name}_F{axis_name(c)}": float(v) for c, v in enumerate(f)})
     for name, d in state.displacements.items():
-        out[f"{name}_ux"], out[f"{name}_uy"] = float(d[0]), float(d[1])
+        out.update({f"{name}_u{axis_name(c)}": float(v) for c, v in enumerate(d)})
     return out

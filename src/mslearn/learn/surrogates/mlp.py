@@ -29,7 +29,7 @@ from mslearn import __version__
 from mslearn.core.errors import MslearnInputError
 from mslearn.learn.features import FEATURES, Standardiser
 from mslearn.learn.surrogates.committee import CommitteeMLP
-from mslearn.materials.base import MaterialResponse, check_strain
+from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
 
 MODES = ("joint", "separate", "autodiff")
 
@@ -173,7 +173,10 @@ class SurrogateMaterial:
         symmetric_d: bool = True,
         range_tolerance: float = 0.05,
     ) -> None:
-        nv = 3 if dim == 2 else 6
+        stiffness = "tangent" if surrogate.mode == "autodiff" else "secant"
+        # history lives in phi (accumulated |d strain| of converged steps)
+        self.features = MaterialFeatures(dim, tangent=stiffness, history=True)
+        nv = self.features.n_voigt
         if surrogate.nv != nv:
             raise MslearnInputError(
                 f"the model was trained for {surrogate.nv} stress components "

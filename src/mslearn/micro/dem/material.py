@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError, SolverFailure
-from mslearn.materials.base import MaterialResponse, check_strain
+from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
 from mslearn.micro.dem.disk2d.engine import DEMFailure
 from mslearn.micro.dem.disk2d.loading import LoadOptions, load
 from mslearn.micro.dem.disk2d.state import DEMState
@@ -97,7 +97,11 @@ class DEMMaterial:
         if tangent not in ("contact", "perturbation"):
             raise MslearnInputError(f"tangent {tangent!r}; expected 'contact' or 'perturbation'")
         self.n_points = int(n_points)
-        self.n_voigt = 3
+        # the disk engine is plane strain; perturbation gives a finite-difference tangent
+        self.features = MaterialFeatures(
+            2, tangent="tangent" if tangent == "perturbation" else "secant", history=True
+        )
+        self.n_voigt = self.features.n_voigt
         self.point_offset = int(point_offset)
         self.options = options or LoadOptions()
         self.tangent, self.h = tangent, float(perturbation)
