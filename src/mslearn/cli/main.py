@@ -41,12 +41,6 @@ def main_options(
     """Learning-based multiscale modelling of granular materials."""
 
 
-SMOKE_OVERRIDES = {
-    "biaxial": {"nx": 2, "ny": 4, "element": "Q4"},
-    "strip_footing": {"h_edge": 0.2, "h_far": 1.0, "element": "T3"},
-}
-
-
 @app.command()
 @handle_errors
 def run(
@@ -80,7 +74,7 @@ def run(
     cfg = load_config(config)
     if smoke:
         data = cfg.model_dump()
-        data["problem"].update(SMOKE_OVERRIDES[cfg.problem.type])
+        data["problem"].update(type(cfg.problem).smoke_overrides())
         data["solver"]["n_steps"] = min(cfg.solver.n_steps, 10)
         cfg = validate_config(data)
     out = default_out(out, cfg.problem.type)

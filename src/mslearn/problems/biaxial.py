@@ -9,9 +9,9 @@ Specimens start consolidated: initial stress -p0 I with p0 = confining pressure.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
@@ -25,10 +25,14 @@ from mslearn.fem.loading import (
 )
 from mslearn.fem.meshes import load_mesh, rectangle
 from mslearn.problems.base import CurveSpec, Problem
+from mslearn.problems.registry import ProblemConfig, register_problem
 
 
-class BiaxialConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@register_problem
+class BiaxialConfig(ProblemConfig):
+    type_name: ClassVar[str] = "biaxial"
+    smoke: ClassVar[dict] = {"nx": 2, "ny": 4, "element": "Q4"}
+    micro_smoke: ClassVar[dict] = {"nx": 1, "ny": 2, "element": "Q4", "axial_strain": 0.02}
     type: Literal["biaxial"] = "biaxial"
     width: LengthValue = Field(0.5, gt=0, description="specimen width [m]")
     height: LengthValue = Field(1.0, gt=0, description="specimen height [m]")

@@ -10,14 +10,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.fem.solvers.implicit import NewtonOptions
 from mslearn.materials.config import MaterialConfig, material_config
-from mslearn.problems import PROBLEMS
-from mslearn.problems.biaxial import BiaxialConfig
-from mslearn.problems.strip_footing import StripFootingConfig
+from mslearn.problems import BiaxialConfig, ProblemConfig, problem_config
 
 
 class SolverConfig(BaseModel):
@@ -62,7 +60,7 @@ class ExecutionConfig(BaseModel):
 
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-    problem: BiaxialConfig | StripFootingConfig = Field(default_factory=BiaxialConfig)
+    problem: SerializeAsAny[ProblemConfig] = Field(default_factory=BiaxialConfig)
     material: Any = Field(default_factory=dict, validate_default=True)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -71,14 +69,7 @@ class RunConfig(BaseModel):
     @field_validator("problem", mode="before")
     @classmethod
     def _problem_type(cls, v):
-        if isinstance(v, dict):
-            kind = v.get("type", "biaxial")
-            if kind not in PROBLEMS:
-                raise MslearnInputError(
-                    f"problem.type: unknown problem {kind!r}; expected one of {sorted(PROBLEMS)}"
-                )
-            return PROBLEMS[kind].model_validate(v)
-        return v
+        return problem_config(v)
 
     @field_validator("material", mode="before")
     @classmethod

@@ -9,9 +9,9 @@ Materials start at p0 = surcharge (consolidated, weightless soil).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
@@ -19,10 +19,13 @@ from mslearn.fem.elements import ElementName, element_type
 from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import load_mesh, strip_footing_mesh
 from mslearn.problems.base import CurveSpec, Problem
+from mslearn.problems.registry import ProblemConfig, register_problem
 
 
-class StripFootingConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@register_problem
+class StripFootingConfig(ProblemConfig):
+    type_name: ClassVar[str] = "strip_footing"
+    smoke: ClassVar[dict] = {"h_edge": 0.2, "h_far": 1.0, "element": "T3"}
     type: Literal["strip_footing"] = "strip_footing"
     half_width: LengthValue = Field(4.0, gt=0, description="domain half width [m]")
     depth: LengthValue = Field(2.0, gt=0, description="domain depth [m]")

@@ -1,0 +1,74 @@
+"""The problem registry: every boundary value problem registers its config class here.
+
+A BVP is one module: a :class:`ProblemConfig` subclass (its TOML ``[problem]`` fields,
+``build() -> Problem`` with mesh, boundary conditions and curve) that calls
+:func:`register_problem` on itself. Commands look problems up by ``type``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from mslearn.core.errors import MslearnInputError
+from mslearn.problems.base import Problem
+
+
+class ProblemConfig(BaseModel):
+    """Base of every ``[problem]`` table.
+
+    Class attributes a problem sets:
+
+    * ``type_name``: its ``type`` in TOML;
+    * ``smoke``: field overrides giving a tiny size that runs in seconds with a reference law;
+    * ``micro_smoke``: overrides for a tiny run with a micro model (DEM RVEs) at every
+      Gauss point (defaults to ``smoke``);
+    * ``micro_defaults``: overrides for a full run with a micro model at every Gauss point
+      (``mslearn fem-dem`` on this problem).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    type_name: ClassVar[str] = ""
+    smoke: ClassVar[dict[str, Any]] = {}
+    micro_smoke: ClassVar[dict[str, Any] | None] = None
+    micro_defaults: ClassVar[dict[str, Any]] = {}
+
+    def build(self) -> Problem:
+        """The discretisation, boundary conditions and load-displacement curve."""
+        raise NotImplementedError
+
+    @classmethod
+    def smoke_overrides(cls, micro: bool = False) -> dict[str, Any]:
+        """Field overrides of the tiny built-in size (``micro``: for micro-model runs)."""
+        if micro and cls.micro_smoke is not None:
+            return dict(cls.micro_smoke)
+        return dict(cls.smoke)
+
+
+PROBLEMS: dict[str, type[ProblemConfig]] = {}
+
+
+def register_problem(cls: type[ProblemConfig]) -> type[ProblemConfig]:
+    """Register a problem config class under its ``type_name`` (usable as a decorator)."""
+    if not cls.type_name:
+        raise ValueError(f"{cls.__name__} has no type_name")
+    PROBLEMS[cls.type_name] = cls
+    return cls
+
+
+def problem_config(data: dict[str, Any] | ProblemConfig, default: str = "biaxial") -> ProblemConfig:
+    """Validate a ``[problem]`` table; an unknown ``type`` names the known ones."""
+    if isinstance(data, ProblemConfig):
+        return data
+    if not isinstance(data, dict):
+        raise MslearnInputError(
+            f"problem: got {data!r}; expected a table with a 'type' and the problem's fields"
+        )
+    kind = data.get("type", default)
+    if kind not in PROBLEMS:
+        raise MslearnInputError(
+            f"problem.type: unknown problem {kind!r}; expected one of {sorted(PROBLEMS)}"
+        )
+    return PROBLEMS[kind].model_validate({**data, "type": kind})
