@@ -23,6 +23,9 @@ OutOption = typer.Option(None, "--out", help="Run folder (config copy, log, outp
 JsonOption = typer.Option(False, "--json", help="Print a one-line JSON summary last.")
 SmokeOption = typer.Option(False, "--smoke", help="Tiny built-in size that runs in seconds.")
 DebugOption = typer.Option(False, "--debug", help="Show tracebacks.")
+MeshOption = typer.Option(
+    None, "--mesh", help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
+)
 
 
 def fail(message: str, code: int) -> None:

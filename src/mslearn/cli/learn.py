@@ -93,7 +93,9 @@ def fem_ml(
     config: Path = typer.Argument(None, help="TOML run config (problem, solver, output)."),
     model: Path = typer.Option(..., "--model", help="Saved model folder (mslearn train)."),
     out: Path = OutOption,
-    mesh: str = typer.Option(None, help="Mesh preset: coarse, medium, fine, q8."),
+    mesh: str = typer.Option(
+        None, help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
+    ),
     gp_path: int = typer.Option(None, "--gp-path", help="GP confining path seed."),
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
@@ -106,46 +108,29 @@ def fem_ml(
     ),
     debug: bool = DebugOption,
 ) -> None:
-    """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2)."""
-    from mslearn.problems.config import validate_config
-    from mslearn.workflows.femdem import DEFAULT, MESHES, SMOKE, _merge
-    from mslearn.workflows.femml import run_fem_ml
+    """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2);
+    any registered problem (biaxial by default)."""
+    from mslearn.workflows.femml import FemMlOptions
+    from mslearn.workflows.femml import fem_ml as run
 
-    data = _toml(config)
-    base = {"problem": DEFAULT["problem"], "solver": DEFAULT["solver"]}
-    d = _merge(base, data)
-    d["material"] = {**d.get("material", {}), "type": "surrogate", "model": str(model)}
-    if mesh is not None:
-        if mesh not in MESHES:
-            raise MslearnInputError(f"--mesh {mesh!r}; expected one of {sorted(MESHES)}")
-        d = _merge(d, {"problem": MESHES[mesh]})
-    if smoke:
-        d = _merge(d, {"problem": SMOKE["problem"], "solver": SMOKE["solver"]})
-    if gp_path is not None:
-        from mslearn.paths import gaussian_process_paths
-
-        d["problem"]["confining_history"] = gaussian_process_paths(1, 100, seed=gp_path).history(0)
-    cfg = validate_config(d)
-    out = default_out(out, "fem-ml")
-    s = run_fem_ml(
-        cfg,
-        out,
-        progress=not quiet,
-        uncertainty_threshold=uncertainty_threshold,
-        stop_on_uncertainty=stop_on_uncertainty,
-    )
-    s["out"] = str(out)
-    if (out / "uncertainty.npy").is_file():  # maps + where/when above the threshold
-        from mslearn.report.uncertainty_maps import DEFAULT_THRESHOLD, uncertainty_report
-
-        s["uncertainty"] = uncertainty_report(
-            out, threshold=uncertainty_threshold or DEFAULT_THRESHOLD
+    s = run(
+        FemMlOptions(
+            model=model,
+            config=config,
+            out=out,
+            mesh=mesh,
+            gp_path=gp_path,
+            smoke=smoke,
+            progress=not quiet,
+            uncertainty_threshold=uncertainty_threshold,
+            stop_on_uncertainty=stop_on_uncertainty,
         )
+    )
     if json_:
         print_json(s)
     else:
         typer.echo(
             f"{s['description']}: {s['steps']} steps, {s['iterations']} iterations, "
             f"{s['wall_time_s']:.2f} s, {s['out_of_range_points']} Gauss points out of "
-            f"the training range; outputs in {out}"
+            f"the training range; outputs in {s['out']}"
         )

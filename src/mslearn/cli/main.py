@@ -96,7 +96,9 @@ def run(
 def fem_dem(
     config: Path = typer.Argument(None, help="TOML config; seed 000 defaults if omitted."),
     out: Path = OutOption,
-    mesh: str = typer.Option(None, help="Mesh preset: coarse, medium, fine (Q4) or q8."),
+    mesh: str = typer.Option(
+        None, help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
+    ),
     gp_path: int = typer.Option(
         None, "--gp-path", help="Confining pressure from Gaussian-process path with this seed."
     ),
@@ -110,54 +112,33 @@ def fem_dem(
     scheduler: str = typer.Option(None, help="Dask scheduler address (implies dask)."),
     debug: bool = DebugOption,
 ) -> None:
-    """FEM-DEM: a DEM RVE at every Gauss point (biaxial test of seed 000 by default)."""
-    import tomllib
+    """FEM-DEM: a DEM RVE at every Gauss point; any registered problem (seed 000's biaxial
+    test by default)."""
+    from mslearn.workflows.femdem import FemDemOptions, summary_keys
+    from mslearn.workflows.femdem import fem_dem as run
 
-    from mslearn.core.errors import MslearnInputError
-    from mslearn.workflows.femdem import MESHES, fem_dem_config, run_fem_dem, summary_keys
-
-    if mesh is not None and mesh not in MESHES:
-        raise MslearnInputError(f"--mesh {mesh!r}; expected one of {sorted(MESHES)}")
-    if resume is not None:
-        s = run_fem_dem(
-            None, resume, progress=not quiet, resume=True, checkpoint_every=checkpoint_every
+    s = run(
+        FemDemOptions(
+            config=config,
+            out=out,
+            mesh=mesh,
+            gp_path=gp_path,
+            smoke=smoke,
+            progress=not quiet,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
         )
-        out = resume
-    else:
-        data = None
-        if config is not None:
-            if not config.is_file():
-                raise MslearnInputError(f"config file {str(config)!r} does not exist")
-            data = tomllib.loads(config.read_text())
-        history = None
-        if gp_path is not None:
-            from mslearn.paths import gaussian_process_paths
-
-            history = gaussian_process_paths(1, 100, seed=gp_path).history(0)
-        execution = {
-            k: v
-            for k, v in (
-                ("executor", "dask" if scheduler else executor),
-                ("workers", workers),
-                ("scheduler", scheduler),
-            )
-            if v is not None
-        }
-        if execution:
-            data = {**(data or {}), "execution": {**(data or {}).get("execution", {}), **execution}}
-        cfg = fem_dem_config(data, mesh, smoke, history)
-        out = default_out(out, "fem-dem")
-        s = run_fem_dem(
-            cfg, out, progress=not quiet, checkpoint_every=checkpoint_every, config_file=config
-        )
-    s["out"] = str(out)
+    )
     if json_:
         print_json(summary_keys(s))
     else:
         typer.echo(
             f"{s['description']}: {s['steps']} steps, {s['iterations']} iterations, "
             f"{s['samples']} samples, {s['wall_time_s']:.1f} s "
-            f"(DEM {100 * s['dem_time_fraction']:.1f} %); outputs in {out}"
+            f"(DEM {100 * s['dem_time_fraction']:.1f} %); outputs in {s['out']}"
         )
 
 

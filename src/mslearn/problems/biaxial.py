@@ -33,6 +33,23 @@ class BiaxialConfig(ProblemConfig):
     type_name: ClassVar[str] = "biaxial"
     smoke: ClassVar[dict] = {"nx": 2, "ny": 4, "element": "Q4"}
     micro_smoke: ClassVar[dict] = {"nx": 1, "ny": 2, "element": "Q4", "axial_strain": 0.02}
+    #: seed 000 Sec. 4.1: 10 % axial strain, 100 kPa, rough platens, on the coarse mesh
+    micro_defaults: ClassVar[dict] = {
+        "nx": 2,
+        "ny": 4,
+        "element": "Q4",
+        "axial_strain": 0.1,
+        "confining_pressure": 100e3,
+        "platens": "rough",
+    }
+    #: seed 000's coarse (2x4), medium (4x8), fine (8x16) Q4 meshes; seed 002's 8x16 Q8
+    mesh_presets: ClassVar[dict] = {
+        "coarse": {"nx": 2, "ny": 4, "element": "Q4"},
+        "medium": {"nx": 4, "ny": 8, "element": "Q4"},
+        "fine": {"nx": 8, "ny": 16, "element": "Q4"},
+        "q8": {"nx": 8, "ny": 16, "element": "Q8"},
+    }
+    history_field: ClassVar[str | None] = "confining_history"
     type: Literal["biaxial"] = "biaxial"
     width: LengthValue = Field(0.5, gt=0, description="specimen width [m]")
     height: LengthValue = Field(1.0, gt=0, description="specimen height [m]")

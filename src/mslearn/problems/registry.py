@@ -25,7 +25,10 @@ class ProblemConfig(BaseModel):
     * ``micro_smoke``: overrides for a tiny run with a micro model (DEM RVEs) at every
       Gauss point (defaults to ``smoke``);
     * ``micro_defaults``: overrides for a full run with a micro model at every Gauss point
-      (``mslearn fem-dem`` on this problem).
+      (``mslearn fem-dem`` on this problem);
+    * ``mesh_presets``: named meshes (``--mesh NAME``), each a dict of field overrides;
+    * ``history_field``: the field that takes a (t, value / value_0) load history, which
+      Gaussian-process paths drive (``--gp-path``, campaigns); None if there is none.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -34,6 +37,8 @@ class ProblemConfig(BaseModel):
     smoke: ClassVar[dict[str, Any]] = {}
     micro_smoke: ClassVar[dict[str, Any] | None] = None
     micro_defaults: ClassVar[dict[str, Any]] = {}
+    mesh_presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    history_field: ClassVar[str | None] = None
 
     def build(self) -> Problem:
         """The discretisation, boundary conditions and load-displacement curve."""
@@ -45,6 +50,26 @@ class ProblemConfig(BaseModel):
         if micro and cls.micro_smoke is not None:
             return dict(cls.micro_smoke)
         return dict(cls.smoke)
+
+    @classmethod
+    def mesh_preset(cls, name: str) -> dict[str, Any]:
+        """Field overrides of the named mesh; an unknown name lists the known ones."""
+        if name not in cls.mesh_presets:
+            known = sorted(cls.mesh_presets) or "none"
+            raise MslearnInputError(
+                f"--mesh {name!r}: problem {cls.type_name!r} has mesh presets {known}"
+            )
+        return dict(cls.mesh_presets[name])
+
+    @classmethod
+    def with_history(cls, history: tuple[tuple[float, float], ...]) -> dict[str, Any]:
+        """Field overrides that apply a (t, value / value_0) load history."""
+        if cls.history_field is None:
+            raise MslearnInputError(
+                f"problem {cls.type_name!r} takes no load history (Gaussian-process paths "
+                "drive the biaxial confining pressure)"
+            )
+        return {cls.history_field: history}
 
 
 PROBLEMS: dict[str, type[ProblemConfig]] = {}

@@ -26,6 +26,20 @@ from mslearn.problems.registry import ProblemConfig, register_problem
 class StripFootingConfig(ProblemConfig):
     type_name: ClassVar[str] = "strip_footing"
     smoke: ClassVar[dict] = {"h_edge": 0.2, "h_far": 1.0, "element": "T3"}
+    #: a handful of Gauss points: a tiny FEM-DEM or FEM-ML run in seconds
+    micro_smoke: ClassVar[dict] = {
+        "h_edge": 0.6,
+        "h_far": 2.0,
+        "element": "T3",
+        "settlement": 0.01,
+    }
+    #: a coarse T3 mesh that a 2-core machine runs with DEM RVEs in well under an hour
+    micro_defaults: ClassVar[dict] = {"h_edge": 0.25, "h_far": 1.0, "element": "T3"}
+    mesh_presets: ClassVar[dict] = {
+        "coarse": {"h_edge": 0.25, "h_far": 1.0, "element": "T3"},
+        "medium": {"h_edge": 0.1, "h_far": 0.5, "element": "T6"},
+        "fine": {"h_edge": 0.05, "h_far": 0.4, "element": "T6"},
+    }
     type: Literal["strip_footing"] = "strip_footing"
     half_width: LengthValue = Field(4.0, gt=0, description="domain half width [m]")
     depth: LengthValue = Field(2.0, gt=0, description="domain depth [m]")

@@ -22,12 +22,17 @@ from mslearn import __version__
 from mslearn.core.errors import SolverFailure
 from mslearn.core.progress import step_progress
 from mslearn.core.voigt import axis_name
+from mslearn.data import PointDatasetWriter, RecordingMaterial
 from mslearn.fem.measures import deviatoric_strain, stress_norm
 from mslearn.fem.output import CsvHistory, XdmfSeries, vertex_mesh
 from mslearn.fem.solvers.implicit import StaticSolver, StepState, step_row
+from mslearn.parallel import ShardedMaterial
+from mslearn.parallel.executors import make_executor
 from mslearn.problems.base import Problem
 from mslearn.problems.config import RunConfig
 from mslearn.report.fem_plots import auto_scale, plot_curves, plot_fields, plot_snapshots
+from mslearn.workflows.checkpoint import CheckpointEvery, load_checkpoint
+from mslearn.workflows.watch import RangeWatch
 
 log = logging.getLogger("mslearn.run")
 
@@ -67,6 +72,107 @@ def curve_from_history(problem: Problem, history: list[dict]) -> tuple[np.ndarra
     return disp, load
 
 
+def _resume_config(out: Path, checkpoint_every: int) -> tuple[RunConfig, dict, int]:
+    """(config, checkpoint state, checkpoint interval) of a stopped run in ``out``."""
+    ckpt, meta = load_checkpoint(out)
+    config = RunConfig.model_validate(json.loads((out / "config.json").read_text()))
+    return config, ckpt, checkpoint_every or int(meta.get("checkpoint_every", 0))
+
+
+def _write_config(out: Path, config: RunConfig, config_file: Path | None) -> None:
+    if config_file is not None:
+        shutil.copy(config_file, out / Path(config_file).name)
+    (out / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+
+
+def build_material(config: RunConfig, problem: Problem):
+    """(material, name, sharded or None): the configured material at every Gauss point,
+    sharded over workers when ``[execution]`` asks for it."""
+    ex = config.execution
+    if ex.executor == "serial":
+        material = config.material.build(
+            problem.n_points, problem.disc.dim, problem.initial_pressure
+        )
+        return material, type(material).__name__, None
+    sharded = ShardedMaterial(
+        config.material,
+        problem.n_points,
+        make_executor(ex.executor, ex.workers, ex.scheduler),
+        ex.shards or ex.workers,
+        problem.disc.dim,
+        problem.initial_pressure,
+        recover=ex.recover_workers,
+    )
+    return sharded, f"{config.material.type_name} via {ex.executor}", sharded
+
+
+def with_recorder(material, config: RunConfig, problem: Problem, out: Path, **kw):
+    """The material wrapped by the dataset recorder (``out/dataset.zarr``).
+
+    kw: ``resume`` (append), ``run_id``, ``material_name`` (an attribute of the dataset).
+    """
+    writer = PointDatasetWriter(
+        out / "dataset.zarr",
+        material.n_voigt,
+        mode="a" if kw.get("resume") else "w",
+        attrs={
+            "config": config.model_dump(mode="json"),
+            "problem": problem.name,
+            "material": kw.get("material_name", type(material).__name__),
+        },
+    )
+    return RecordingMaterial(
+        material, writer, problem.disc.gauss_xy, problem.disc.n_quad, kw.get("run_id", 0)
+    )
+
+
+class RunOutputs:
+    """The observers that write a run folder: history.csv, fields.xdmf, plot snapshots,
+    the in-memory history and checkpoints."""
+
+    def __init__(self, out: Path, problem: Problem, config: RunConfig, keep: int | None):
+        self.csv = CsvHistory(out / "history.csv", keep_steps=keep)
+        self.history: list[dict] = self.csv.rows() if keep is not None else []
+        self.snaps = SnapshotKeeper(config.solver.n_steps, config.output.plot_steps)
+        self.xdmf = None
+        if config.output.xdmf:
+            self.xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)
+
+    def observers(self, solver, out: Path, checkpoint_every: int) -> list:
+        obs = [self.csv, self.snaps, lambda s: self.history.append(step_row(s))]
+        if self.xdmf is not None:
+            obs.append(self.xdmf)
+        if checkpoint_every > 0:
+            flush = [self.xdmf] if self.xdmf is not None else []
+            meta = {"checkpoint_every": checkpoint_every}
+            obs.append(CheckpointEvery(solver, out, checkpoint_every, meta, flush=flush))
+        return obs
+
+    def close(self) -> None:
+        self.csv.close()
+        if self.xdmf is not None:
+            self.xdmf.close()
+
+
+def _solve(solver: StaticSolver, name: str, observers: list, progress: bool):
+    """Run the solver with a progress bar; (failure message or None, loop wall time [s])."""
+    with step_progress(name, solver.options.n_steps, progress) as update:
+        update(solver.step)
+        t_loop = time.perf_counter()
+        try:
+            solver.run(
+                observers,
+                progress=lambda k, n, s: update(
+                    k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"
+                ),
+            )
+            failure = None
+        except SolverFailure as exc:
+            failure = str(exc)
+            log.error(failure)
+        return failure, time.perf_counter() - t_loop
+
+
 def run_bvp(
     config: RunConfig,
     out: Path,
@@ -77,142 +183,73 @@ def run_bvp(
     resume: bool = False,
     run_id: int = 0,
     observers=(),
+    watch: RangeWatch | None = None,
 ) -> dict:
     """Run ``config`` into folder ``out``; return the summary (also in summary.json).
 
-    ``observers``: extra solver observers (called with every converged step).
-
-    ``material`` overrides the configured one (any MaterialModel).
-    ``checkpoint_every`` N > 0 writes an atomic checkpoint every N steps;
-    ``resume`` continues from ``out``'s checkpoint (its config.json is used)
-    and gives the same results as an uninterrupted run. Raises SolverFailure
-    after writing every output up to the last converged step.
+    ``material`` overrides the configured one (any MaterialModel); ``observers``: extra
+    solver observers (called with every converged step); ``watch``: the uncertainty /
+    training-range watch (a default one records any learnt material's uncertainty).
+    ``checkpoint_every`` N > 0 writes an atomic checkpoint every N steps; ``resume``
+    continues from ``out``'s checkpoint (its config.json is used) and gives the same
+    results as an uninterrupted run. Raises SolverFailure after writing every output up
+    to the last converged step.
     """
-    from mslearn.workflows.checkpoint import CheckpointEvery, load_checkpoint
-
     out = Path(out)
-    ckpt, sharded = None, None
+    ckpt = None
     if resume:
-        ckpt, meta = load_checkpoint(out)
-        config = RunConfig.model_validate(json.loads((out / "config.json").read_text()))
-        checkpoint_every = checkpoint_every or int(meta.get("checkpoint_every", 0))
+        config, ckpt, checkpoint_every = _resume_config(out, checkpoint_every)
     out.mkdir(parents=True, exist_ok=True)
     handler = _file_logger(out / "run.log", append=resume)
+    sharded = None
     try:
-        if config_file is not None and not resume:
-            shutil.copy(config_file, out / Path(config_file).name)
         if not resume:
-            (out / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+            _write_config(out, config, config_file)
         t_start = time.perf_counter()
         problem = config.problem.build()
-        sharded = None
-        if material is None and config.execution.executor != "serial":
-            from mslearn.parallel import ShardedMaterial
-            from mslearn.parallel.executors import make_executor
-
-            ex = config.execution
-            sharded = ShardedMaterial(
-                config.material,
-                problem.n_points,
-                make_executor(ex.executor, ex.workers, ex.scheduler),
-                ex.shards or ex.workers,
-                problem.disc.dim,
-                problem.initial_pressure,
-                recover=ex.recover_workers and ex.executor != "serial",
-            )
-            material = sharded
         if material is None:
-            material = config.material.build(
-                problem.n_points, problem.disc.dim, problem.initial_pressure
-            )
-        material_name = (
-            type(material).__name__
-            if sharded is None
-            else f"{config.material.type_name} via {config.execution.executor}"
-        )
+            material, name, sharded = build_material(config, problem)
+        else:
+            name = type(material).__name__
         if config.output.dataset:
-            from mslearn.data import PointDatasetWriter, RecordingMaterial
-
-            writer = PointDatasetWriter(
-                out / "dataset.zarr",
-                material.n_voigt,
-                mode="a" if resume else "w",
-                attrs={
-                    "config": config.model_dump(mode="json"),
-                    "problem": problem.name,
-                    "material": material_name,
-                },
-            )
-            material = RecordingMaterial(
-                material, writer, problem.disc.gauss_xy, problem.disc.n_quad, run_id
+            material = with_recorder(
+                material, config, problem, out, resume=resume, run_id=run_id, material_name=name
             )
         log.info(
             "mslearn %s: %s; material %s; %d Gauss points%s",
             __version__,
             problem.description,
-            material_name,
+            name,
             problem.n_points,
             " (resumed)" if resume else "",
         )
-        opts = config.solver.options()
-        solver = StaticSolver(problem.disc, material, problem.bcs, opts)
-        keep = None
+        solver = StaticSolver(problem.disc, material, problem.bcs, config.solver.options())
         if ckpt is not None:
             solver.restore_state(ckpt)
-            keep = solver.step
-            log.info("resuming after step %d", keep)
-        csv = CsvHistory(out / "history.csv", keep_steps=keep)
-        history: list[dict] = csv.rows() if keep is not None else []
-        snaps = SnapshotKeeper(opts.n_steps, config.output.plot_steps)
-        observers = [csv, snaps, lambda s: history.append(step_row(s)), *observers]
-        xdmf = None
-        if config.output.xdmf:
-            xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)
-            observers.append(xdmf)
-        if checkpoint_every > 0:
-            observers.append(
-                CheckpointEvery(
-                    solver,
-                    out,
-                    checkpoint_every,
-                    {"checkpoint_every": checkpoint_every},
-                    flush=[xdmf] if xdmf is not None else [],
-                )
-            )
-        failure = None
-        with step_progress(problem.name, opts.n_steps, progress) as update:
-            update(solver.step)
-            t_loop = time.perf_counter()
-            try:
-                solver.run(
-                    observers,
-                    progress=lambda k, n, s: update(
-                        k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"
-                    ),
-                )
-            except SolverFailure as exc:
-                failure = str(exc)
-                log.error(failure)
-            finally:
-                loop_wall = time.perf_counter() - t_loop
-                csv.close()
-                if xdmf is not None:
-                    xdmf.close()
-                if config.output.dataset:
-                    material.writer.flush()
-        total_it = int(sum(h["iterations"] for h in history))
+            log.info("resuming after step %d", solver.step)
+        outputs = RunOutputs(out, problem, config, solver.step if ckpt is not None else None)
+        report_watch = watch is not None
+        watch = watch or RangeWatch()
+        obs = [*outputs.observers(solver, out, checkpoint_every), watch, *observers]
+        try:
+            failure, loop_wall = _solve(solver, problem.name, obs, progress)
+        finally:
+            outputs.close()
+            if config.output.dataset:
+                material.writer.flush()
+        if config.output.plots and outputs.snaps.last is not None:
+            _plots(out, problem, outputs.history, outputs.snaps, config.output.deformation_scale)
+        summary = _summary(problem, name, outputs.history, solver, failure)
         wall = time.perf_counter() - t_start
-        if config.output.plots and snaps.last is not None:
-            _plots(out, problem, history, snaps, config.output.deformation_scale)
-        summary = _summary(problem, material_name, history, solver, total_it, wall, failure)
-        summary["solver_wall_s"] = loop_wall
-        summary["timings_s"] = dict(solver.timings)
-        summary["material_time_fraction"] = solver.timings["material"] / max(loop_wall, 1e-12)
+        summary.update(_timings(solver, summary["iterations"], loop_wall, wall))
         if config.output.dataset:
             summary["dataset"] = str(out / "dataset.zarr")
             summary["samples"] = material.writer.n_rows
+        if watch.active or report_watch:
+            summary.update(watch.summary())
+            watch.save(out)
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
-        log.info("done in %.2f s: %s", wall, "completed" if failure is None else failure)
+        log.info("done in %.2f s: %s", summary["wall_time_s"], failure or "completed")
         if failure is not None:
             raise SolverFailure(failure + f" (outputs up to the last converged step are in {out})")
         return summary
@@ -223,10 +260,20 @@ def run_bvp(
         handler.close()
 
 
-def _summary(problem, material_name, history, solver, total_it, wall, failure) -> dict:
-    disp, load = curve_from_history(problem, history)
+def _timings(solver: StaticSolver, iterations: int, loop_wall: float, wall: float) -> dict:
     t = solver.timings
-    n_it = max(total_it, 1)
+    n_it = max(iterations, 1)
+    return {
+        "wall_time_s": wall,
+        "solver_wall_s": loop_wall,
+        "timings_s": dict(t),
+        "time_per_iteration_ms": {k: 1e3 * v / n_it for k, v in t.items()},
+        "material_time_fraction": t["material"] / max(loop_wall, 1e-12),
+    }
+
+
+def _summary(problem: Problem, material_name: str, history: list[dict], solver, failure):
+    disp, load = curve_from_history(problem, history)
     return {
         "problem": problem.name,
         "description": problem.description,
@@ -237,9 +284,7 @@ def _summary(problem, material_name, history, solver, total_it, wall, failure) -
         "completed": failure is None,
         "failure": failure,
         "steps": len(history) - 1,
-        "iterations": total_it,
-        "wall_time_s": wall,
-        "time_per_iteration_ms": {k: 1e3 * v / n_it for k, v in t.items()},
+        "iterations": int(sum(h["iterations"] for h in history)),
         "final_load": float(load[-1]),
         "peak_load": float(load.max()),
         "final_displacement": float(disp[-1]),

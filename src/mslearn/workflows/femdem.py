@@ -2,76 +2,83 @@
 
 The same run workflow as ``mslearn run`` with DEM RVEs as the material, the
 dataset recorder on, and Gauss-point stress-strain histories (seed 000
-Fig. 12) plotted for chosen points. Mesh presets: seed 000's coarse (2x4),
-medium (4x8), fine (8x16) Q4 meshes and seed 002's 8x16 Q8 rough-ends mesh.
+Fig. 12) plotted for chosen points. Any registered problem runs; the biaxial
+test has seed 000's coarse (2x4), medium (4x8), fine (8x16) Q4 meshes and seed
+002's 8x16 Q8 rough-ends mesh as presets.
 """
 
 from __future__ import annotations
 
-import copy
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mslearn.problems.config import RunConfig, validate_config
+from mslearn.core.tomlfile import read_toml
+from mslearn.problems import BiaxialConfig
+from mslearn.problems.config import RunConfig
 from mslearn.report.fem_plots import plot_curves
+from mslearn.workflows import presets as P
 from mslearn.workflows.bvp import run_bvp
 
-MESHES = {
-    "coarse": {"nx": 2, "ny": 4, "element": "Q4"},
-    "medium": {"nx": 4, "ny": 8, "element": "Q4"},
-    "fine": {"nx": 8, "ny": 16, "element": "Q4"},
-    "q8": {"nx": 8, "ny": 16, "element": "Q8"},
-}
-
-#: seed 000 Sec. 4.1: 10 % axial strain in 100 steps, RVEs of 500 disks consolidated to
-#: 100 kPa, Table 2 parameters; Newton tolerances loose enough for DEM stress noise.
-DEFAULT = {
-    "problem": {
-        "type": "biaxial",
-        **MESHES["coarse"],
-        "axial_strain": 0.1,
-        "confining_pressure": 100e3,
-        "platens": "rough",
-    },
-    "material": {"type": "dem", "n_particles": 500, "max_relax_steps": 2000},
-    "solver": {
-        "n_steps": 100,
-        "max_iterations": 30,
-        "tol_displacement": 2e-3,
-        "tol_residual": 1e-2,
-        "accept_on_residual": True,
-    },
-    "output": {"dataset": True},
-}
-
-SMOKE = {
-    "problem": {"nx": 1, "ny": 2, "axial_strain": 0.02},
-    "material": {"n_particles": 60, "max_relax_steps": 300},
-    "solver": {"n_steps": 4},
-}
-
-
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = _merge(out.get(k, {}), v) if isinstance(v, dict) else v
-    return out
+#: the biaxial mesh presets (seed 000 coarse / medium / fine, seed 002 q8)
+MESHES = BiaxialConfig.mesh_presets
 
 
 def fem_dem_config(
     data: dict | None = None, mesh: str | None = None, smoke: bool = False, confining_history=None
 ) -> RunConfig:
-    """DEFAULT, then the user's config, then presets (mesh, smoke, confining path)."""
-    d = _merge(DEFAULT, data or {})
-    if mesh is not None:
-        d = _merge(d, {"problem": MESHES[mesh]})
-    if smoke:
-        d = _merge(d, SMOKE)
-    if confining_history is not None:
-        d["problem"]["confining_history"] = confining_history
-    d["output"]["dataset"] = True
-    return validate_config(d)
+    """Defaults (problem's micro defaults, 500-disk RVEs), the user's config, then presets."""
+    return P.fem_dem_config(data, P.Presets(mesh, smoke, history=confining_history))
+
+
+@dataclass(frozen=True)
+class FemDemOptions:
+    """What ``mslearn fem-dem`` asks for (every field optional).
+
+    config: TOML run config; out: run folder (default runs/fem-dem); mesh, smoke, gp_path:
+    presets (see :class:`mslearn.workflows.presets.Presets`); resume: a stopped run's
+    folder; executor / workers / scheduler: where the RVEs live (override [execution]).
+    """
+
+    config: Path | None = None
+    out: Path | None = None
+    mesh: str | None = None
+    gp_path: int | None = None
+    smoke: bool = False
+    progress: bool = True
+    checkpoint_every: int = 0
+    resume: Path | None = None
+    executor: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def execution(self) -> dict:
+        """The [execution] overrides given on the command line."""
+        given = {
+            "executor": "dask" if self.scheduler else self.executor,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+        }
+        return {k: v for k, v in given.items() if v is not None}
+
+
+def fem_dem(opts: FemDemOptions) -> dict:
+    """Run (or resume) FEM-DEM as ``mslearn fem-dem`` does; the summary has ``out``."""
+    if opts.resume is not None:
+        s = run_fem_dem(
+            None, opts.resume, opts.progress, resume=True, checkpoint_every=opts.checkpoint_every
+        )
+        return {**s, "out": str(opts.resume)}
+    data = read_toml(opts.config)
+    if opts.execution():
+        data["execution"] = {**data.get("execution", {}), **opts.execution()}
+    cfg = P.fem_dem_config(data, P.Presets(opts.mesh, opts.smoke, opts.gp_path))
+    out = Path(opts.out) if opts.out is not None else Path("runs") / "fem-dem"
+    s = run_fem_dem(
+        cfg, out, opts.progress, checkpoint_every=opts.checkpoint_every, config_file=opts.config
+    )
+    return {**s, "out": str(out)}
 
 
 def plot_gauss_point_histories(out: Path, dataset: Path, points: list[int]) -> Path:

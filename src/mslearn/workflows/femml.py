@@ -5,74 +5,18 @@ whose inputs leave the training range are counted and logged (where and when).
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mslearn.core.errors import SolverFailure
+from mslearn.core.tomlfile import read_toml
 from mslearn.problems.config import RunConfig
+from mslearn.report.uncertainty_maps import DEFAULT_THRESHOLD, check_threshold, uncertainty_report
+from mslearn.workflows import presets as P
 from mslearn.workflows.bvp import run_bvp
+from mslearn.workflows.watch import RangeWatch, UncertaintyExceeded
 
-log = logging.getLogger("mslearn.femml")
-
-
-class UncertaintyExceeded(SolverFailure):
-    """FEM-ML stopped because the committee uncertainty passed the configured threshold."""
-
-
-class RangeWatch:
-    """Observer: out-of-range Gauss points and committee uncertainty per step.
-
-    ``threshold`` on the relative committee standard deviation (std / |stress|):
-    the first step and the Gauss points where it is exceeded are recorded and
-    logged; with ``stop=True`` the run stops there (outputs kept).
-    """
-
-    def __init__(self, threshold: float | None = None, stop: bool = False) -> None:
-        self.threshold, self.stop = threshold, stop
-        self.exceeded_first_step: int | None = None
-        self.exceeded_points: set[int] = set()
-        self.points: set[int] = set()
-        self.first_step: int | None = None
-        self.max_uncertainty = 0.0
-        self.uncertainty: list[np.ndarray] = []
-        self.uncertainty_steps: list[int] = []
-        self.kind = ""
-
-    def __call__(self, state) -> None:
-        self.kind = state.response.kind
-        ex = state.response.extras
-        if "uncertainty" in ex:
-            u = np.asarray(ex["uncertainty"])
-            self.uncertainty.append(u.copy())
-            self.uncertainty_steps.append(int(state.step))
-            self.max_uncertainty = max(self.max_uncertainty, float(u.max()))
-            if self.threshold is not None and (u > self.threshold).any():
-                hot = np.flatnonzero(u > self.threshold)
-                self.exceeded_points |= set(hot.tolist())
-                if self.exceeded_first_step is None:
-                    self.exceeded_first_step = state.step
-                msg = (
-                    f"step {state.step}: committee uncertainty above {self.threshold:g} at "
-                    f"{hot.size} Gauss points (max {u.max():.3g} at point {int(u.argmax())})"
-                )
-                log.warning(msg)
-                if self.stop:
-                    raise UncertaintyExceeded(msg)
-        if "out_of_range" in ex:
-            out = np.flatnonzero(np.asarray(ex["out_of_range"]) > 0)
-            if out.size:
-                if self.first_step is None:
-                    self.first_step = state.step
-                new = set(out.tolist()) - self.points
-                self.points |= set(out.tolist())
-                log.warning(
-                    "step %d: %d Gauss points outside the training range%s",
-                    state.step,
-                    out.size,
-                    f" (new: {sorted(new)[:10]})" if new else "",
-                )
+__all__ = ["FemMlOptions", "RangeWatch", "UncertaintyExceeded", "fem_ml", "run_fem_ml"]
 
 
 def run_fem_ml(
@@ -91,37 +35,52 @@ def run_fem_ml(
     import json
 
     if uncertainty_threshold is not None:
-        from mslearn.report.uncertainty_maps import check_threshold
-
         uncertainty_threshold = check_threshold(uncertainty_threshold, "uncertainty_threshold")
     watch = RangeWatch(uncertainty_threshold, stop_on_uncertainty)
-    failure = None
     try:
-        s = run_bvp(config, out, progress=progress, observers=[watch], **kw)
-    except SolverFailure as exc:
-        failure = exc
-        s = json.loads((Path(out) / "summary.json").read_text())
-    s["out_of_range_points"] = len(watch.points)
-    s["out_of_range_first_step"] = watch.first_step
-    s["max_uncertainty"] = watch.max_uncertainty
-    s["uncertainty_threshold"] = uncertainty_threshold
-    s["uncertainty_exceeded_first_step"] = watch.exceeded_first_step
-    s["uncertainty_exceeded_points"] = sorted(watch.exceeded_points)
-    s["tangent"] = (
-        "autodiff of the stress committee (tangent)"
-        if watch.kind == "tangent"
-        else "D predicted by the committee (secant)"
+        return run_bvp(config, out, progress=progress, watch=watch, **kw)
+    except SolverFailure:
+        if raise_on_failure:
+            raise
+        return json.loads((Path(out) / "summary.json").read_text())
+
+
+@dataclass(frozen=True)
+class FemMlOptions:
+    """What ``mslearn fem-ml`` asks for.
+
+    model: a saved surrogate folder; config: TOML run config (problem, solver, output,
+    extra [material] fields of the surrogate); mesh, smoke, gp_path: presets (see
+    :class:`mslearn.workflows.presets.Presets`); uncertainty_threshold: relative committee
+    std above which points are reported (or the run stopped, ``stop_on_uncertainty``).
+    """
+
+    model: Path
+    config: Path | None = None
+    out: Path | None = None
+    mesh: str | None = None
+    gp_path: int | None = None
+    smoke: bool = False
+    progress: bool = True
+    uncertainty_threshold: float | None = None
+    stop_on_uncertainty: bool = False
+
+
+def fem_ml(opts: FemMlOptions) -> dict:
+    """Run FEM-ML as ``mslearn fem-ml`` does, with uncertainty maps; summary has ``out``."""
+    data = read_toml(opts.config)
+    cfg = P.fem_ml_config(data, str(opts.model), P.Presets(opts.mesh, opts.smoke, opts.gp_path))
+    out = Path(opts.out) if opts.out is not None else Path("runs") / "fem-ml"
+    s = run_fem_ml(
+        cfg,
+        out,
+        progress=opts.progress,
+        uncertainty_threshold=opts.uncertainty_threshold,
+        stop_on_uncertainty=opts.stop_on_uncertainty,
+        config_file=opts.config,
     )
-    (Path(out) / "summary.json").write_text(json.dumps(s, indent=2))
-    if watch.uncertainty:
-        np.save(Path(out) / "uncertainty.npy", np.array(watch.uncertainty))
-        np.save(Path(out) / "uncertainty_steps.npy", np.array(watch.uncertainty_steps))
-    if watch.points:
-        log.warning(
-            "%d Gauss points left the training range, first at step %d",
-            len(watch.points),
-            watch.first_step,
-        )
-    if failure is not None and raise_on_failure:
-        raise failure
+    s["out"] = str(out)
+    if (out / "uncertainty.npy").is_file():  # maps + where/when above the threshold
+        threshold = opts.uncertainty_threshold or DEFAULT_THRESHOLD
+        s["uncertainty"] = uncertainty_report(out, threshold=threshold)
     return s
