@@ -58,36 +58,18 @@ def run(
     debug: bool = DebugOption,
 ) -> None:
     """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
-    from mslearn.problems.config import load_config, validate_config
-    from mslearn.workflows.bvp import run_bvp
+    from mslearn.workflows.bvp import RunOptions
+    from mslearn.workflows.bvp import run as run_workflow
 
-    if resume is not None:
-        summary = run_bvp(
-            None, resume, progress=not quiet, checkpoint_every=checkpoint_every, resume=True
-        )
-        summary["out"] = str(resume)
-        if json_:
-            print_json(summary)
-        else:
-            typer.echo(f"resumed run finished: {summary['steps']} steps; outputs in {resume}")
-        return
-    cfg = load_config(config)
-    if smoke:
-        data = cfg.model_dump()
-        data["problem"].update(type(cfg.problem).smoke_overrides())
-        data["solver"]["n_steps"] = min(cfg.solver.n_steps, 10)
-        cfg = validate_config(data)
-    out = default_out(out, cfg.problem.type)
-    summary = run_bvp(
-        cfg, out, config_file=config, progress=not quiet, checkpoint_every=checkpoint_every
-    )
-    summary["out"] = str(out)
+    summary = run_workflow(RunOptions(config, out, smoke, not quiet, checkpoint_every, resume))
     if json_:
         print_json(summary)
+    elif resume is not None:
+        typer.echo(f"resumed run finished: {summary['steps']} steps; outputs in {resume}")
     else:
         typer.echo(
             f"{summary['description']}: {summary['steps']} steps, {summary['iterations']} "
-            f"iterations, {summary['wall_time_s']:.2f} s; outputs in {out}"
+            f"iterations, {summary['wall_time_s']:.2f} s; outputs in {summary['out']}"
         )
 
 
@@ -156,56 +138,15 @@ def generate(
     jobs: int = typer.Option(1, help="Runs in parallel (worker processes)."),
     debug: bool = DebugOption,
 ) -> None:
-    """Data campaign: FEM-DEM runs over GP confining paths x meshes (seed 000 Table 1)."""
-    import tomllib
-
-    from pydantic import BaseModel, ConfigDict, Field
-
-    from mslearn.core.errors import MslearnInputError
+    """Data campaign: FEM-DEM runs over GP confining paths x meshes (seed 000 Table 1);
+    any registered problem."""
     from mslearn.core.progress import step_progress
-    from mslearn.workflows.campaign import CampaignOptions, run_campaign
-    from mslearn.workflows.femdem import MESHES
+    from mslearn.workflows.campaign import GenerateOptions
+    from mslearn.workflows.campaign import generate as run_generate
 
-    class CampaignConfig(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        meshes: list[str] = Field(["coarse", "medium", "fine"])
-        n_paths: int = Field(10, ge=1)
-        path_seed: int = 0
-        n_steps: int = Field(100, ge=1)
-        amplitude: float = Field(0.3, ge=0)
-        checkpoint_every: int = Field(10, ge=0)
-
-    data = {}
-    if config is not None:
-        if not config.is_file():
-            raise MslearnInputError(f"config file {str(config)!r} does not exist")
-        data = tomllib.loads(config.read_text())
-    unknown = set(data) - {"campaign", "material", "solver", "problem"}
-    if unknown:
-        raise MslearnInputError(
-            f"unknown config tables {sorted(unknown)}; expected campaign, material, solver, problem"
-        )
-    c = CampaignConfig.model_validate(data.get("campaign", {}))
-    bad = [m for m in c.meshes if m not in MESHES]
-    if bad:
-        raise MslearnInputError(f"campaign.meshes: {bad} unknown; expected {sorted(MESHES)}")
-    opts = CampaignOptions(
-        meshes=("coarse",) if smoke else tuple(c.meshes),
-        n_paths=2 if smoke else c.n_paths,
-        path_seed=c.path_seed,
-        n_steps=c.n_steps,
-        amplitude=c.amplitude,
-        material=data.get("material", {}),
-        solver=data.get("solver", {}),
-        problem=data.get("problem", {}),
-        checkpoint_every=c.checkpoint_every,
-        jobs=jobs,
-        smoke=smoke,
-    )
-    out = default_out(out, "campaign")
-    n_runs = len(opts.meshes) * opts.n_paths
-    with step_progress("campaign", n_runs) as update:
-        s = run_campaign(opts, out, progress=lambda k, n, name: update(k, name))
+    opts = GenerateOptions(config, out, smoke, jobs)
+    with step_progress("campaign", None) as update:
+        s = run_generate(opts, progress=lambda k, n, name: update(k, name, total=n))
     if json_:
         print_json({k: v for k, v in s.items() if k != "per_run"})
     else:

@@ -18,10 +18,13 @@ STDERR = Console(stderr=True)
 
 
 @contextmanager
-def step_progress(description: str, total: int, enabled: bool = True):
-    """Yield update(k, info) for a step loop with ETA; a no-op when disabled."""
+def step_progress(description: str, total: int | None, enabled: bool = True):
+    """Yield update(k, info, total=None) for a step loop with ETA; a no-op when disabled.
+
+    ``total`` may be None when unknown at the start; pass it to update() once known.
+    """
     if not enabled:
-        yield lambda k, info="": None
+        yield lambda k, info="", total=None: None
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -35,7 +38,9 @@ def step_progress(description: str, total: int, enabled: bool = True):
     ) as prog:
         task = prog.add_task(description, total=total, info="")
 
-        def update(k: int, info: str = "") -> None:
+        def update(k: int, info: str = "", total: int | None = None) -> None:
+            if total is not None:
+                prog.update(task, total=total)
             prog.update(task, completed=k, info=info)
 
         yield update

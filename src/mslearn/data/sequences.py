@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import zarr
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.data.store import load_arrays
 
 VOIGT = {3: "[11, 22, 12] plane strain", 6: "[11, 22, 33, 23, 13, 12]"}
 
@@ -162,8 +164,6 @@ def load(path: str | Path) -> SequenceDataset:
                 arrays = {k: z[k] for k in z.files}
             attrs = json.loads(str(arrays.pop("attrs"))) if "attrs" in arrays else {}
         else:
-            import zarr
-
             root = zarr.open_group(str(path), mode="r")
             arrays = {k: np.asarray(root[k]) for k in root.array_keys()}
             attrs = dict(root.attrs)
@@ -172,6 +172,8 @@ def load(path: str | Path) -> SequenceDataset:
     for k in ("strain", "stress"):
         if k not in arrays:
             raise MslearnInputError(f"dataset {path}: missing array {k!r}")
+    if arrays["strain"].ndim == 2 and {"point", "step", "converged"} <= set(arrays):
+        return from_point_dataset(path)
     n, s = arrays["strain"].shape[:2] if arrays["strain"].ndim == 3 else (0, 0)
     p0 = arrays.get("initial_pressure")
     if p0 is None:
@@ -181,3 +183,51 @@ def load(path: str | Path) -> SequenceDataset:
             raise MslearnInputError(f"dataset {path}: missing array 'initial_pressure' [Pa]")
     time = arrays.get("time", np.arange(1, s + 1, dtype=float))
     return SequenceDataset(arrays["strain"], arrays["stress"], time, p0, attrs, arrays.get("mask"))
+
+
+def recorded_initial_pressure(attrs: dict) -> float | None:
+    """p0 [Pa] of the run that recorded a point dataset: the ``initial_pressure``
+    attribute, or for older datasets the problem's confining pressure or surcharge."""
+    if "initial_pressure" in attrs:
+        return float(attrs["initial_pressure"])
+    problem = attrs.get("config", {}).get("problem", {})
+    for key in ("confining_pressure", "surcharge", "pressure"):
+        if key in problem:
+            return float(problem[key])
+    return None
+
+
+def from_point_dataset(path: str | Path, initial_pressure: float | None = None) -> SequenceDataset:
+    """Converged rows of a recorder (point) dataset as one curve per Gauss point.
+
+    Returns strain and stress (n_gp, steps, nv) over the steps every Gauss point has
+    converged rows for (a run that failed part-way is used up to its last committed
+    step); ``initial_pressure`` p0 [Pa] defaults to the one recorded with the run.
+    """
+    path = Path(path)
+    a = load_arrays(path, ["converged", "point", "step", "strain", "stress"])
+    p0 = initial_pressure or recorded_initial_pressure(dict(zarr.open_group(str(path)).attrs))
+    if p0 is None:
+        raise MslearnInputError(
+            f"dataset {path}: no recorded initial pressure; give initial_pressure [Pa]"
+        )
+    conv = a["converged"].astype(bool)
+    if not conv.any():
+        raise MslearnInputError(f"dataset {path}: no converged rows")
+    point, step = a["point"][conv], a["step"][conv]
+    points, steps = np.unique(point), np.unique(step)
+    shape = (points.size, steps.size, a["strain"].shape[1])
+    eps, sig = np.full(shape, np.nan), np.full(shape, np.nan)
+    ip, js = np.searchsorted(points, point), np.searchsorted(steps, step)
+    eps[ip, js], sig[ip, js] = a["strain"][conv], a["stress"][conv]  # last row of a step wins
+    complete = np.isfinite(eps).all(axis=(0, 2)) & np.isfinite(sig).all(axis=(0, 2))
+    n_ok = int(np.argmin(complete)) if not complete.all() else steps.size
+    if n_ok == 0:
+        raise MslearnInputError(f"dataset {path}: step {steps[0]} is missing Gauss points")
+    return SequenceDataset(
+        eps[:, :n_ok],
+        sig[:, :n_ok],
+        steps[:n_ok].astype(float),
+        np.full(points.size, float(p0)),
+        {"source": str(path), "points": points.tolist()},
+    )

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError, SolverFailure
-from mslearn.data.sequences import SequenceDataset, save
+from mslearn.data.sequences import SequenceDataset, from_point_dataset, save
 
 
 @dataclass(frozen=True)
@@ -130,35 +130,8 @@ def femdem_run(size: CompareSize, cache: Path, progress: bool = False) -> tuple[
 
 
 def gauss_point_dataset(zarr_path: Path, initial_pressure: float) -> SequenceDataset:
-    """Converged rows of a recorder dataset as one curve per Gauss point (n_gp, steps, nv).
-
-    Only the steps every Gauss point has converged rows for are kept (a run
-    that failed part-way is used up to its last committed step)."""
-    from mslearn.data.store import load_arrays
-
-    a = load_arrays(zarr_path, ["converged", "point", "step", "strain", "stress"])
-    conv = a["converged"].astype(bool)
-    if not conv.any():
-        raise MslearnInputError(f"dataset {zarr_path}: no converged rows")
-    point, step = a["point"][conv], a["step"][conv]
-    strain, stress = a["strain"][conv], a["stress"][conv]
-    points, steps = np.unique(point), np.unique(step)
-    n_p, n_s, nv = points.size, steps.size, strain.shape[1]
-    eps = np.full((n_p, n_s, nv), np.nan)
-    sig = np.full((n_p, n_s, nv), np.nan)
-    ip, js = np.searchsorted(points, point), np.searchsorted(steps, step)
-    eps[ip, js], sig[ip, js] = strain, stress  # a step committed twice keeps its last row
-    complete = np.isfinite(eps).all(axis=(0, 2)) & np.isfinite(sig).all(axis=(0, 2))
-    n_ok = int(np.argmin(complete)) if not complete.all() else n_s
-    if n_ok == 0:
-        raise MslearnInputError(f"dataset {zarr_path}: step {steps[0]} is missing Gauss points")
-    return SequenceDataset(
-        eps[:, :n_ok],
-        sig[:, :n_ok],
-        steps[:n_ok].astype(float),
-        np.full(n_p, float(initial_pressure)),
-        {"source": str(zarr_path), "points": points.tolist()},
-    )
+    """Converged rows of a recorder dataset as one curve per Gauss point (n_gp, steps, nv)."""
+    return from_point_dataset(zarr_path, initial_pressure)
 
 
 BOUND_CHOICES = ("table1", "material")

@@ -6,13 +6,13 @@ errors into one line naming the field, the value and what was expected.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.tomlfile import read_toml
 from mslearn.fem.solvers.implicit import NewtonOptions
 from mslearn.materials.config import MaterialConfig, material_config
 from mslearn.problems import BiaxialConfig, ProblemConfig, problem_config
@@ -114,11 +114,4 @@ def load_config(path: str | Path | None) -> RunConfig:
     """Read and validate a TOML run config; None gives the built-in defaults."""
     if path is None:
         return RunConfig()
-    path = Path(path)
-    if not path.is_file():
-        raise MslearnInputError(f"config file {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise MslearnInputError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
-    return validate_config(data)
+    return validate_config(read_toml(path))

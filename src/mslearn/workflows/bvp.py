@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from mslearn.fem.solvers.implicit import StaticSolver, StepState, step_row
 from mslearn.parallel import ShardedMaterial
 from mslearn.parallel.executors import make_executor
 from mslearn.problems.base import Problem
-from mslearn.problems.config import RunConfig
+from mslearn.problems.config import RunConfig, load_config, validate_config
 from mslearn.report.fem_plots import auto_scale, plot_curves, plot_fields, plot_snapshots
 from mslearn.workflows.checkpoint import CheckpointEvery, load_checkpoint
 from mslearn.workflows.watch import RangeWatch
@@ -118,6 +119,7 @@ def with_recorder(material, config: RunConfig, problem: Problem, out: Path, **kw
         attrs={
             "config": config.model_dump(mode="json"),
             "problem": problem.name,
+            "initial_pressure": float(problem.initial_pressure),
             "material": kw.get("material_name", type(material).__name__),
         },
     )
@@ -334,3 +336,53 @@ def _plots(out: Path, problem: Problem, history, snaps: SnapshotKeeper, scale) -
         plot_snapshots(
             out / "deviatoric_strain_steps.png", pts, cells, shots, "deviatoric strain [-]", scale
         )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``mslearn run`` asks for.
+
+    config: TOML run config (built-in defaults if None); out: run folder (default
+    runs/<problem type>); smoke: the problem's tiny size and at most 10 steps; resume:
+    a stopped run's folder; checkpoint_every: atomic checkpoint every N steps.
+    """
+
+    config: Path | None = None
+    out: Path | None = None
+    smoke: bool = False
+    progress: bool = True
+    checkpoint_every: int = 0
+    resume: Path | None = None
+
+
+def smoke_config(cfg: RunConfig, max_steps: int = 10) -> RunConfig:
+    """``cfg`` at its problem's tiny built-in size with at most ``max_steps`` load steps."""
+    data = cfg.model_dump()
+    data["problem"].update(type(cfg.problem).smoke_overrides())
+    data["solver"]["n_steps"] = min(cfg.solver.n_steps, max_steps)
+    return validate_config(data)
+
+
+def run(opts: RunOptions) -> dict:
+    """Run (or resume) a BVP as ``mslearn run`` does; the summary has ``out``."""
+    if opts.resume is not None:
+        s = run_bvp(
+            None,
+            opts.resume,
+            progress=opts.progress,
+            checkpoint_every=opts.checkpoint_every,
+            resume=True,
+        )
+        return {**s, "out": str(opts.resume)}
+    cfg = load_config(opts.config)
+    if opts.smoke:
+        cfg = smoke_config(cfg)
+    out = Path(opts.out) if opts.out is not None else Path("runs") / cfg.problem.type
+    s = run_bvp(
+        cfg,
+        out,
+        config_file=opts.config,
+        progress=opts.progress,
+        checkpoint_every=opts.checkpoint_every,
+    )
+    return {**s, "out": str(out)}

@@ -1,7 +1,10 @@
 """`mslearn generate`: data campaigns of FEM-DEM runs (seed 000 Sec. 3.4.1, Table 1).
 
 Default layout: 10 Gaussian-process confining paths x 3 meshes (coarse,
-medium, fine), every run recorded into its own Zarr dataset, then merged.
+medium, fine) of the biaxial test, every run recorded into its own Zarr
+dataset, then merged. Any registered problem runs: its mesh presets (or its
+own mesh, "default") x GP paths of its load history (problems without a load
+history run one path per mesh).
 Runs go through a pool of ``jobs`` worker processes (one run per worker).
 Each run is resumable: a finished run (summary.json, completed) is skipped,
 a run with a checkpoint continues from it, anything else starts afresh.
@@ -15,12 +18,38 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from mslearn.core.errors import MslearnInputError
+from mslearn.core.tomlfile import read_toml, table
 from mslearn.paths import gaussian_process_paths
+from mslearn.problems.config import format_validation_error
 from mslearn.workflows.checkpoint import CHECKPOINT
+from mslearn.workflows.femdem import run_fem_dem
+from mslearn.workflows.presets import Presets, fem_dem_config, problem_class
+
+#: the mesh name that applies no preset (the problem's own mesh fields)
+OWN_MESH = "default"
+
+
+class CampaignConfig(BaseModel):
+    """The ``[campaign]`` table of ``mslearn generate``."""
+
+    model_config = ConfigDict(extra="forbid")
+    meshes: list[str] | None = Field(
+        None, description="mesh presets of the problem; default: biaxial coarse/medium/fine"
+    )
+    n_paths: int = Field(10, ge=1, description="Gaussian-process load paths per mesh")
+    path_seed: int = 0
+    n_steps: int = Field(100, ge=1)
+    amplitude: float = Field(0.3, ge=0, description="GP path amplitude (seed 000 Eq. 16)")
+    checkpoint_every: int = Field(10, ge=0)
 
 
 @dataclass
 class CampaignOptions:
+    """A resolved campaign: meshes x GP paths, overrides of the FEM-DEM run config."""
+
     meshes: tuple[str, ...] = ("coarse", "medium", "fine")
     n_paths: int = 10
     path_seed: int = 0
@@ -36,27 +65,24 @@ class CampaignOptions:
 
 
 def run_specs(opts: CampaignOptions) -> list[dict]:
-    """One spec per run: name, mesh, path index and the confining history."""
+    """One spec per run: name, mesh, path index and the load history (None: no history)."""
+    has_history = problem_class({"problem": opts.problem}).history_field is not None
     paths = gaussian_process_paths(
         opts.n_paths, opts.n_steps, v_c=opts.v_c, amplitude=opts.amplitude, seed=opts.path_seed
     )
-    specs = []
-    for mesh in opts.meshes:
-        for i in range(opts.n_paths):
-            specs.append(
-                {
-                    "name": f"{mesh}_path{i:02d}",
-                    "mesh": mesh,
-                    "path": i,
-                    "history": paths.history(i),
-                }
-            )
-    return specs
+    return [
+        {
+            "name": f"{mesh}_path{i:02d}",
+            "mesh": mesh,
+            "path": i,
+            "history": paths.history(i) if has_history else None,
+        }
+        for mesh in opts.meshes
+        for i in range(opts.n_paths)
+    ]
 
 
 def _one_run(spec: dict, opts: CampaignOptions, folder: str, run_id: int) -> dict:
-    from mslearn.workflows.femdem import fem_dem_config, run_fem_dem
-
     out = Path(folder)
     summary = out / "summary.json"
     if summary.is_file():
@@ -71,7 +97,8 @@ def _one_run(spec: dict, opts: CampaignOptions, folder: str, run_id: int) -> dic
     }
     if opts.smoke:
         data["solver"]["n_steps"] = min(opts.n_steps, 4)
-    cfg = fem_dem_config(data, spec["mesh"], opts.smoke, spec["history"])
+    mesh = None if spec["mesh"] == OWN_MESH else spec["mesh"]
+    cfg = fem_dem_config(data, Presets(mesh, opts.smoke, history=spec["history"]))
     resume = (out / CHECKPOINT).is_file()
     s = run_fem_dem(
         cfg,
@@ -145,3 +172,61 @@ def run_campaign(opts: CampaignOptions, out: Path, progress=None) -> dict:
     }
     (out / "campaign.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """What ``mslearn generate`` asks for: a TOML with ``[campaign]`` and optional
+    ``[problem]``, ``[material]``, ``[solver]`` overrides; ``jobs`` runs in parallel."""
+
+    config: Path | None = None
+    out: Path | None = None
+    smoke: bool = False
+    jobs: int = 1
+
+
+def campaign_options(data: dict, smoke: bool = False, jobs: int = 1) -> CampaignOptions:
+    """Validate a parsed ``mslearn generate`` config into :class:`CampaignOptions`."""
+    unknown = set(data) - {"campaign", "material", "solver", "problem"}
+    if unknown:
+        raise MslearnInputError(
+            f"unknown config tables {sorted(unknown)}; expected campaign, material, solver, problem"
+        )
+    try:
+        c = CampaignConfig.model_validate(table(data, "campaign"))
+    except ValueError as err:
+        raise MslearnInputError(format_validation_error(err, "campaign.")) from None
+    problem = table(data, "problem")
+    cls = problem_class(data)
+    meshes = c.meshes or (["coarse", "medium", "fine"] if cls.mesh_presets else [OWN_MESH])
+    for m in meshes:
+        if m != OWN_MESH:
+            cls.mesh_preset(m)
+    n_paths = 2 if smoke else c.n_paths
+    if cls.history_field is None:
+        if "n_paths" in table(data, "campaign") and c.n_paths > 1:
+            raise MslearnInputError(
+                f"campaign.n_paths: got {c.n_paths}; problem {cls.type_name!r} takes no load "
+                "history, so expected 1"
+            )
+        n_paths = 1
+    return CampaignOptions(
+        meshes=tuple(meshes[:1]) if smoke else tuple(meshes),
+        n_paths=n_paths,
+        path_seed=c.path_seed,
+        n_steps=c.n_steps,
+        amplitude=c.amplitude,
+        material=table(data, "material"),
+        solver=table(data, "solver"),
+        problem=problem,
+        checkpoint_every=c.checkpoint_every,
+        jobs=jobs,
+        smoke=smoke,
+    )
+
+
+def generate(opts: GenerateOptions, progress=None) -> dict:
+    """Run a campaign as ``mslearn generate`` does; ``progress(k, n, name)`` per run."""
+    campaign = campaign_options(read_toml(opts.config), opts.smoke, opts.jobs)
+    out = Path(opts.out) if opts.out is not None else Path("runs") / "campaign"
+    return {**run_campaign(campaign, out, progress), "out": str(out)}
