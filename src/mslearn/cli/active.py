@@ -1,4 +1,4 @@
-"""`mslearn active-learn`: committee-based active learning with DEM labelling (issue 6)."""
+"""`mslearn active-learn`: committee-based active learning with DEM labelling (seed 001)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ def active_learn(
     config: Path = typer.Argument(None, help="TOML config ([active] table); defaults if omitted."),
     out: Path = OutOption,
     json_: bool = JsonOption,
-    quick: bool = typer.Option(False, "--quick", help="Tiny pool and networks (seconds)."),
+    quick: bool = typer.Option(False, "--quick", help="Same as --smoke."),
+    smoke: bool = typer.Option(False, "--smoke", help="Tiny pool and networks (seconds)."),
     cases: str = typer.Option(
         None,
         "--cases",
@@ -34,7 +35,7 @@ def active_learn(
     from mslearn.experiments.active_learning import run_experiment
     from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
 
-    cfg = load_active_config(config, quick=quick)
+    cfg = load_active_config(config, quick=quick or smoke)
     data = cfg.model_dump()
     if cases is not None:
         try:
@@ -64,3 +65,8 @@ def active_learn(
         f"labels saved vs random: {'not reached' if saved is None else f'{saved:.0%}'}; "
         f"report in {out / 'report.md'}"
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``active-learn`` to ``app``."""
+    app.command("active-learn")(active_learn)

@@ -45,10 +45,13 @@ def dem(
 def active(
     json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
     particles: int = typer.Option(500, help="disks per RVE of the DEM labels"),
+    smoke: bool = typer.Option(False, "--smoke", help="tiny size: 100-disk labels"),
 ) -> None:
     """One query round (committee over the 741-path pool) against one DEM label."""
     from mslearn.bench.active import run_benchmark
 
+    if smoke:
+        particles = min(particles, 100)
     res = run_benchmark(particles=particles)
     if json_out:
         typer.echo(json.dumps(res))
@@ -61,3 +64,13 @@ def active(
             f"{k} committee of 3 over {res['pool_paths']} paths: {res[f'{k}_query_round_s']:.3f} s "
             f"= {res[f'{k}_query_round_over_label']:.3f} DEM labels"
         )
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``bench`` group (dem, active, fem, femdem, surrogate) to ``app``."""
+    from mslearn.cli.fem_bench import fem, femdem, surrogate
+
+    app.command("fem")(fem)
+    app.command("femdem")(femdem)
+    app.command("surrogate")(surrogate)
+    root.add_typer(app, name="bench")

@@ -17,10 +17,7 @@ from mslearn.cli.common import (
     print_json,
 )
 
-app = typer.Typer(help="Calibrate MCC / CSUH / DH / IME against stress-strain sequences.")
 
-
-@app.command("calibrate")
 @handle_errors
 def calibrate(
     config: Path | None = typer.Argument(None, help="TOML config (built-in defaults if omitted)."),
@@ -114,10 +111,6 @@ def calibrate(
         typer.echo(f"best epoch {res.best_epoch}, loss {res.best_loss:.4e}; params in {out_dir}")
 
 
-femdem_app = typer.Typer(help="FEM-DEM vs FEM with a calibrated model (seed 003 Table 6).")
-
-
-@femdem_app.command("calibrate-femdem")
 @handle_errors
 def calibrate_femdem(
     out: Path | None = OutOption,
@@ -177,3 +170,8 @@ def calibrate_femdem(
         print_json(report)
     else:
         typer.echo((out_dir / "report.md").read_text())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``calibrate`` to ``app`` (the FEM-DEM study is under ``mslearn study``)."""
+    app.command("calibrate")(calibrate)

@@ -67,3 +67,8 @@ def merge(
         print_json({"out": str(out), "samples": n})
     else:
         typer.echo(f"{n} samples -> {out}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``data`` group to ``root``."""
+    root.add_typer(app, name="data")

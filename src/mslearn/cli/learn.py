@@ -108,8 +108,9 @@ def fem_ml(
     ),
     debug: bool = DebugOption,
 ) -> None:
-    """FEM-ML: the FEM with the surrogate at every Gauss point (seed 000 Algorithm 2);
-    any registered problem (biaxial by default)."""
+    """FEM-ML: the surrogate at every Gauss point (seed 000 Algorithm 2), any problem.
+
+    The biaxial test by default; uncertainty maps when the model is a committee."""
     from mslearn.workflows.femml import FemMlOptions
     from mslearn.workflows.femml import fem_ml as run
 
@@ -134,3 +135,9 @@ def fem_ml(
             f"{s['wall_time_s']:.2f} s, {s['out_of_range_points']} Gauss points out of "
             f"the training range; outputs in {s['out']}"
         )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train`` and ``fem-ml`` to ``app``."""
+    app.command("train")(train)
+    app.command("fem-ml")(fem_ml)

@@ -1,21 +1,15 @@
-"""`mslearn` entry point: run, verify, demo and the sub-command groups."""
+"""`mslearn` entry point: the app and the registration of every command module.
+
+Each module of this package parses its commands' options, builds an options dataclass
+and calls one library function; it adds its commands with ``register(app)``.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import typer
 
 from mslearn import __version__
-from mslearn.cli.common import (
-    DebugOption,
-    JsonOption,
-    OutOption,
-    SmokeOption,
-    default_out,
-    handle_errors,
-    print_json,
-)
+from mslearn.cli import active, bench, calibrate, data, learn, resample, runs, rve, study
 
 app = typer.Typer(
     name="mslearn",
@@ -41,221 +35,10 @@ def main_options(
     """Learning-based multiscale modelling of granular materials."""
 
 
-@app.command()
-@handle_errors
-def run(
-    config: Path = typer.Argument(None, help="TOML config; built-in defaults if omitted."),
-    out: Path = OutOption,
-    json_: bool = JsonOption,
-    smoke: bool = SmokeOption,
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
-    checkpoint_every: int = typer.Option(
-        0, "--checkpoint-every", help="Atomic checkpoint every N steps (0: none)."
-    ),
-    resume: Path = typer.Option(
-        None, "--resume", help="Continue the stopped run in this folder from its checkpoint."
-    ),
-    debug: bool = DebugOption,
-) -> None:
-    """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
-    from mslearn.workflows.bvp import RunOptions
-    from mslearn.workflows.bvp import run as run_workflow
-
-    summary = run_workflow(RunOptions(config, out, smoke, not quiet, checkpoint_every, resume))
-    if json_:
-        print_json(summary)
-    elif resume is not None:
-        typer.echo(f"resumed run finished: {summary['steps']} steps; outputs in {resume}")
-    else:
-        typer.echo(
-            f"{summary['description']}: {summary['steps']} steps, {summary['iterations']} "
-            f"iterations, {summary['wall_time_s']:.2f} s; outputs in {summary['out']}"
-        )
-
-
-@app.command("fem-dem")
-@handle_errors
-def fem_dem(
-    config: Path = typer.Argument(None, help="TOML config; seed 000 defaults if omitted."),
-    out: Path = OutOption,
-    mesh: str = typer.Option(
-        None, help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
-    ),
-    gp_path: int = typer.Option(
-        None, "--gp-path", help="Confining pressure from Gaussian-process path with this seed."
-    ),
-    json_: bool = JsonOption,
-    smoke: bool = SmokeOption,
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
-    checkpoint_every: int = typer.Option(0, "--checkpoint-every", help="Checkpoint every N."),
-    resume: Path = typer.Option(None, "--resume", help="Continue a stopped run."),
-    executor: str = typer.Option(None, help="serial, processes or dask (default: config)."),
-    workers: int = typer.Option(None, help="Local workers (processes / LocalCluster)."),
-    scheduler: str = typer.Option(None, help="Dask scheduler address (implies dask)."),
-    debug: bool = DebugOption,
-) -> None:
-    """FEM-DEM: a DEM RVE at every Gauss point; any registered problem (seed 000's biaxial
-    test by default)."""
-    from mslearn.workflows.femdem import FemDemOptions, summary_keys
-    from mslearn.workflows.femdem import fem_dem as run
-
-    s = run(
-        FemDemOptions(
-            config=config,
-            out=out,
-            mesh=mesh,
-            gp_path=gp_path,
-            smoke=smoke,
-            progress=not quiet,
-            checkpoint_every=checkpoint_every,
-            resume=resume,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-        )
-    )
-    if json_:
-        print_json(summary_keys(s))
-    else:
-        typer.echo(
-            f"{s['description']}: {s['steps']} steps, {s['iterations']} iterations, "
-            f"{s['samples']} samples, {s['wall_time_s']:.1f} s "
-            f"(DEM {100 * s['dem_time_fraction']:.1f} %); outputs in {s['out']}"
-        )
-
-
-@app.command()
-@handle_errors
-def generate(
-    config: Path = typer.Argument(
-        None,
-        help="TOML with [campaign] and optional [material], "
-        "[solver], [problem] overrides; defaults if omitted.",
-    ),
-    out: Path = OutOption,
-    json_: bool = JsonOption,
-    smoke: bool = SmokeOption,
-    jobs: int = typer.Option(1, help="Runs in parallel (worker processes)."),
-    debug: bool = DebugOption,
-) -> None:
-    """Data campaign: FEM-DEM runs over GP confining paths x meshes (seed 000 Table 1);
-    any registered problem."""
-    from mslearn.core.progress import step_progress
-    from mslearn.workflows.campaign import GenerateOptions
-    from mslearn.workflows.campaign import generate as run_generate
-
-    opts = GenerateOptions(config, out, smoke, jobs)
-    with step_progress("campaign", None) as update:
-        s = run_generate(opts, progress=lambda k, n, name: update(k, name, total=n))
-    if json_:
-        print_json({k: v for k, v in s.items() if k != "per_run"})
-    else:
-        typer.echo(
-            f"{s['runs']} runs ({s['skipped']} skipped), {s['steps']} steps, "
-            f"{s['iterations']} iterations, {s['samples']} samples, "
-            f"{s['wall_time_s']:.1f} s; dataset {s['dataset']}"
-        )
-
-
-@app.command()
-@handle_errors
-def verify(
-    json_: bool = JsonOption,
-    smoke: bool = SmokeOption,
-    only: str = typer.Option("", help="Run only cases whose name contains this text."),
-    debug: bool = DebugOption,
-) -> None:
-    """Run the verification cases against analytic solutions."""
-    from mslearn.verification.registry import run_all
-
-    cases = run_all(smoke=smoke, only=only)
-    if json_:
-        print_json(cases)
-    else:
-        for c in cases:
-            mark = "PASS" if c["passed"] else "FAIL"
-            typer.echo(
-                f"{mark}  {c['name']:<28} value {c['value']:.6g}  reference {c['reference']:.6g}"
-                f"  tolerance {c['tolerance']:.3g}"
-            )
-    if not all(c["passed"] for c in cases):
-        raise typer.Exit(1)
-
-
-@app.command()
-@handle_errors
-def demo(
-    out: Path = OutOption,
-    json_: bool = JsonOption,
-    quick: bool = typer.Option(False, "--quick", help="Smaller, faster version."),
-    smoke: bool = typer.Option(False, "--smoke", help="Same as --quick."),
-    laws: bool = typer.Option(False, "--laws", help="Reference-law FEM demo (no learning)."),
-    debug: bool = DebugOption,
-) -> None:
-    """The whole pipeline: FEM-DEM data -> committee -> FEM-ML vs FEM-DEM on a held-out
-    path, with a report (report.md, report.json)."""
-    out = default_out(out, "demo")
-    if laws:
-        from mslearn.experiments.demo_laws import run_demo as run_laws
-
-        summary = run_laws(out, quick=quick or smoke)
-    else:
-        from mslearn.experiments.demo import run_demo
-
-        summary = run_demo(out, quick=quick or smoke)
-    if json_:
-        print_json(summary)
-    else:
-        typer.echo(f"demo finished in {summary['wall_time_s']:.1f} s; report in {out}/report.md")
-
-
-def _mount_optional() -> None:
-    """Sub-command groups of other packages, mounted when present."""
-    import importlib
-
-    from mslearn.cli.fem_bench import fem, femdem, surrogate
-
-    groups = {}
-    for module, name in (
-        ("mslearn.cli.rve", "rve"),
-        ("mslearn.cli.bench", "bench"),
-        ("mslearn.cli.data", "data"),
-    ):
-        try:
-            groups[name] = importlib.import_module(module).app
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    bench = groups.setdefault(
-        "bench", typer.Typer(help="Benchmarks (print figures).", no_args_is_help=True)
-    )
-    from mslearn.cli.learn import fem_ml, train
-
-    app.command("train")(train)
-    app.command("fem-ml")(fem_ml)
-    from mslearn.cli.active import active_learn
-
-    app.command("active-learn")(active_learn)
-    from mslearn.cli.resample import register as register_resample
-
-    register_resample(app)
-    try:
-        from mslearn.cli.calibrate import calibrate, calibrate_femdem
-
-        app.command("calibrate")(calibrate)
-        app.command("calibrate-femdem")(calibrate_femdem)
-    except ModuleNotFoundError as exc:
-        if exc.name != "mslearn.cli.calibrate":
-            raise
-    bench.command("fem")(fem)
-    bench.command("femdem")(femdem)
-    bench.command("surrogate")(surrogate)
-    for name, group in groups.items():
-        app.add_typer(group, name=name)
-
-
-_mount_optional()
+for _module in (runs, learn, active, calibrate, resample, study, bench, data, rve):
+    _module.register(app)
 
 
 def main() -> None:
+    """Run the ``mslearn`` command."""
     app()

@@ -96,7 +96,9 @@ def _steps(text: str | None) -> list[int] | None:
 
 @handle_errors
 def uncertainty_map(
-    run_dir: Path = typer.Argument(..., help="FEM-ML run folder (with uncertainty.npy)."),
+    run_dir: Path = typer.Argument(
+        ..., help="Run folder of a learnt material (fem-ml or run; with uncertainty.npy)."
+    ),
     steps: str = typer.Option(
         None, "--steps", help="Comma-separated steps to draw (default: 4 spread over the run)."
     ),
@@ -106,8 +108,10 @@ def uncertainty_map(
     json_: bool = JsonOption,
     debug: bool = DebugOption,
 ) -> None:
-    """Uncertainty maps of a FEM-ML run (seed 001 Fig. 24) and where/when it exceeds a
-    threshold: uncertainty_maps.png, uncertainty.md, summary.json["uncertainty"]."""
+    """Uncertainty maps of a run with a learnt material (seed 001 Fig. 24).
+
+    Where and when the committee std exceeds a threshold: uncertainty_maps.png,
+    uncertainty.md, summary.json["uncertainty"]."""
     from mslearn.core.errors import MslearnInputError
     from mslearn.report.uncertainty_maps import check_threshold, uncertainty_report
 
@@ -138,5 +142,5 @@ def uncertainty_map(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("al-resample")(al_resample)
+    """Add ``uncertainty-map`` to ``app`` (the resampling study is under ``mslearn study``)."""
     app.command("uncertainty-map")(uncertainty_map)

@@ -249,3 +249,8 @@ def prepare(
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     typer.echo(json.dumps(summary) if json_out else f"packing saved to {out / 'packing.npz'}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``rve`` group to ``root``."""
+    root.add_typer(app, name="rve")

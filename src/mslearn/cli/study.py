@@ -1,0 +1,60 @@
+"""`mslearn study NAME`: the paper studies (one module each in mslearn.experiments).
+
+``mslearn study --list`` names them; ``al-resample`` and ``calibrate-femdem`` stay as
+aliases of ``study resampling`` and ``study femdem-calibration``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mslearn.cli.calibrate import calibrate_femdem
+from mslearn.cli.resample import al_resample
+
+#: study name -> (command, paper reference, old top-level alias)
+STUDIES = {
+    "resampling": (
+        al_resample,
+        "seed 000 Sec. 4.1.1-4.1.2, Table 3: pool-based active-learning resampling, "
+        "FEM-ML Cases A-F on coarse and fine meshes",
+        "al-resample",
+    ),
+    "femdem-calibration": (
+        calibrate_femdem,
+        "seed 003 Sec. 3, Table 6: CSUH / MCC calibrated on FEM-DEM Gauss-point "
+        "histories, FEM vs FEM-DEM",
+        "calibrate-femdem",
+    ),
+}
+
+app = typer.Typer(
+    help="Paper studies: reproduce a paper's table or figure (--list names them).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@app.callback()
+def study(
+    ctx: typer.Context,
+    list_: bool = typer.Option(False, "--list", help="Name the studies and what they reproduce."),
+) -> None:
+    """Paper studies: reproduce a paper's table or figure."""
+    if list_:
+        for name, (_cmd, what, _alias) in STUDIES.items():
+            typer.echo(f"{name:<20} {what}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+
+
+for _name, (_command, _what, _alias) in STUDIES.items():
+    app.command(_name, help=f"{_what}.\n\n" + (_command.__doc__ or ""))(_command)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``study`` and the old top-level aliases of its studies to ``root``."""
+    root.add_typer(app, name="study")
+    for name, (command, _what, alias) in STUDIES.items():
+        root.command(alias, help=f"Alias of `mslearn study {name}`.")(command)
