@@ -23,6 +23,8 @@ from mslearn.materials.config import MaterialConfig, register_material
 
 
 class _TorchModelConfig(MaterialConfig):
+    """Shared fields of the torch-model material configs (see the module docstring)."""
+
     params: dict[str, float] = Field(default_factory=dict, description="parameter overrides")
     params_file: str | None = Field(None, description="JSON name -> value (calibration output)")
     lode: Literal["none", "two_anchor", "exponential", "ts"] = "exponential"
@@ -41,6 +43,7 @@ class _TorchModelConfig(MaterialConfig):
         return v
 
     def resolved_params(self) -> dict[str, float]:
+        """Parameter overrides: ``params_file`` values, then ``params`` on top (SI units)."""
         values: dict[str, float] = {}
         if self.params_file:
             path = Path(self.params_file)
@@ -52,9 +55,15 @@ class _TorchModelConfig(MaterialConfig):
         return values
 
     def model(self):
+        """The :class:`~mslearn.constitutive.models.base.Model` named by this config."""
         return make_model(self.type_name, self.lode)
 
     def build(self, n_points: int, dim: int = 2, initial_pressure: float = 0.0):
+        """A :class:`TorchMaterial` of ``n_points`` Gauss points in ``dim`` D.
+
+        ``initial_pressure`` [Pa, compression positive] is the isotropic start
+        state; the models are pressure dependent, so it must be > 0.
+        """
         opts = IntegrationOptions(self.delta_r, self.eps_ref, self.substep_rule)
         return TorchMaterial(
             self.model(),

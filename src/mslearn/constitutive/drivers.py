@@ -25,7 +25,15 @@ from mslearn.materials.driver import drive_mixed
 
 @dataclass
 class ElementTestResult:
-    """Histories (n_steps + 1, nv) tension positive; p, q compression positive [Pa]."""
+    """Histories of one element test, row 0 the isotropic start state.
+
+    strain, stress: (n_steps + 1, nv) tension positive, Voigt 3D (triaxial) or
+    plane strain [11, 22, 12] (biaxial), engineering shear, stress [Pa].
+    p, q: (n_steps + 1,) mean stress (with sigma_33 in plane strain) and
+    deviatoric stress sigma_axial - sigma_lateral, compression positive [Pa].
+    eps_axial, eps_vol: (n_steps + 1,) axial and volumetric strain,
+    compression positive.
+    """
 
     strain: np.ndarray
     stress: np.ndarray
@@ -46,8 +54,14 @@ def element_test(
     n_steps: int = 100,
     options: IntegrationOptions | None = None,
 ) -> ElementTestResult:
-    """Run one element test. ``target``: final axial shortening (strain control) or
-    deviatoric stress increment [Pa] (stress control)."""
+    """Run one element test of ``model`` from the isotropic state p0 [Pa] in ``n_steps`` steps.
+
+    ``params`` overrides the model defaults by name. ``target``: final axial
+    shortening (strain control) or deviatoric stress increment [Pa] (stress
+    control), reached linearly. Undrained tests must be strain controlled
+    (a ValueError otherwise). ``options`` defaults to linear sub-stepping with
+    eps_ref = 2e-3.
+    """
     dim = 3 if test == "triaxial" else 2
     nv = 6 if dim == 3 else 3
     ax = 0 if dim == 3 else 1

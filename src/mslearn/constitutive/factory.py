@@ -22,6 +22,14 @@ SCHEMES: dict[int, tuple[LodeMode, float | None]] = {
 
 
 def make_model(name: str, lode: LodeMode = "exponential", **options) -> Model:
+    """Build the model ``name`` ("csuh", "mcc", "dh" or "ime") with its Lode treatment.
+
+    ``lode`` applies to CSUH and MCC; for MCC the default "exponential" maps to
+    "none" (the standard circular locus of seed 003 Eq. 54). ``options`` go to
+    :class:`ModifiedCamClay` only (``initial_state``, ``ocr``, ``closed_form``);
+    DH and IME have no Lode dependence and take no options. An unknown name
+    raises :class:`MslearnInputError`.
+    """
     if name == "csuh":
         return CSUH(LodeOptions(lode))
     if name == "mcc":

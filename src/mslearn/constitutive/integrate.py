@@ -54,12 +54,18 @@ class PointState:
     internal: Internal
 
     def detach(self) -> PointState:
+        """A copy cut from the autograd graph."""
         return PointState(self.sigma.detach(), {k: v.detach() for k, v in self.internal.items()})
 
 
 @dataclass
 class PathResult:
-    """stress: (n, S, 6) compression-positive stress after each of the S steps."""
+    """Result of :func:`integrate_path`.
+
+    stress: (n, S, 6) compression-positive stress [Pa] after each of the S steps;
+    state: the point state after the last step; records: with ``record=True``,
+    "f_st", "f_tr" and "r_mid" of every sub-step, each (n, total sub-steps).
+    """
 
     stress: torch.Tensor
     state: PointState

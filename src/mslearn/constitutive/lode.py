@@ -32,6 +32,8 @@ LodeMode = Literal["none", "two_anchor", "exponential", "ts"]
 
 @dataclass(frozen=True)
 class LodeOptions:
+    """Lode-angle treatment of the critical-state ratio M (modes: module docstring)."""
+
     mode: LodeMode = "exponential"
 
 

@@ -3,12 +3,13 @@
 Conversion at the boundary: the FEM speaks tension positive, Voigt 2D
 ``[11, 22, 12]`` (plane strain, eps_33 = 0) or 3D ``[11, 22, 33, 23, 13, 12]``;
 the models work compression positive in 3D. ``trial`` integrates the strain
-increment from the committed state with Algorithm 2 and returns the
-**consistent** (algorithmic) tangent d sigma_{n+1} / d eps_{n+1} of the
-sub-stepped update, obtained exactly by reverse-mode autograd (nv passes),
-``tangent="continuum"`` (default, cheaper) the continuum elastoplastic
-tangent D - (D b)(a D)/(a D b + Hp) at the end state; both are declared
-``kind = "tangent"``. ``tangent="elastic"`` returns D^e (kind "secant").
+increment from the committed state with Algorithm 2 and returns, with
+``tangent="consistent"``, the consistent (algorithmic) tangent
+d sigma_{n+1} / d eps_{n+1} of the sub-stepped update, obtained exactly by
+reverse-mode autograd (nv passes); with ``tangent="continuum"`` (default,
+cheaper) the continuum elastoplastic tangent D - (D b)(a D)/(a D b + Hp) at
+the end state; both are declared ``kind = "tangent"``. ``tangent="elastic"``
+returns D^e (kind "secant").
 """
 
 from __future__ import annotations
@@ -52,11 +53,20 @@ def embed(x: torch.Tensor) -> torch.Tensor:
 
 
 def project(x6: torch.Tensor, nv: int) -> torch.Tensor:
+    """(n, 6) 3D Voigt -> (n, nv): the plane-strain components [11, 22, 12] if nv == 3."""
     return x6[..., list(PLANE_IDX)] if nv == 3 else x6
 
 
 class TorchMaterial:
-    """``n_points`` Gauss points of a :class:`Model` with trial/commit semantics."""
+    """``n_points`` Gauss points of a :class:`Model` with trial/commit semantics.
+
+    ``params`` overrides the model defaults by name; ``dim`` 2 (plane strain)
+    or 3; ``initial_pressure`` p0 > 0 [Pa] sets the isotropic start state
+    sigma = -p0 I (tension positive); ``options`` the stress-point
+    integration; ``tangent`` the stiffness returned (module docstring).
+    Extras of every response: the model's internal variables, "p" (mean
+    stress, compression positive [Pa]) and, in 2D, "stress_33".
+    """
 
     def __init__(
         self,
@@ -95,6 +105,8 @@ class TorchMaterial:
         return MaterialResponse(project(sig, self.n_voigt).numpy().copy(), stiff, kind, extras)
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """Response to the total strain (n, nv) (tension positive, engineering shear)
+        reached from the committed state; the committed state is left unchanged."""
         strain = check_strain(strain, self.n_points, self.n_voigt)
         d = torch.as_tensor(strain - self._strain)
         nv = self.n_voigt
@@ -130,16 +142,19 @@ class TorchMaterial:
         return self._response(new, stiff, kind)
 
     def commit(self) -> None:
+        """Accept the last trial as the committed state (no-op without a trial)."""
         if self._trial is not None:
             self._state, self._strain = self._trial
             self._trial = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """Committed state: "sigma" (compression positive, 3D), "strain", "internal.<name>"."""
         out = {"sigma": self._state.sigma.numpy().copy(), "strain": self._strain.copy()}
         out.update({f"internal.{k}": v.numpy().copy() for k, v in self._state.internal.items()})
         return out
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a committed state written by :meth:`state_dict`; drops any pending trial."""
         internal = {
             k.split(".", 1)[1]: torch.as_tensor(np.asarray(v).copy())
             for k, v in state.items()

@@ -43,12 +43,15 @@ class Model:
     # -- parameters -------------------------------------------------------------
     @property
     def param_names(self) -> tuple[str, ...]:
+        """Parameter names in :attr:`specs` order."""
         return tuple(s.name for s in self.specs)
 
     def defaults(self) -> dict[str, float]:
+        """Default value of every parameter, by name."""
         return {s.name: s.default for s in self.specs}
 
     def bounds(self) -> dict[str, tuple[float, float]]:
+        """Physical bounds (lower, upper) of every parameter, by name."""
         return {s.name: (s.lower, s.upper) for s in self.specs}
 
     def prepare(self, params: Params) -> dict:
@@ -57,6 +60,7 @@ class Model:
 
     # -- state ------------------------------------------------------------------
     def init_internal(self, params: Params, ctx: dict, p0: torch.Tensor) -> Internal:
+        """Internal variables (n,) each at the isotropic start sigma = p0 I, p0 (n,) [Pa]."""
         raise NotImplementedError
 
     def advance_elastic(self, params: Params, internal: Internal, deps: torch.Tensor) -> Internal:
@@ -69,6 +73,7 @@ class Model:
         raise NotImplementedError
 
     def yield_fn(self, params: Params, ctx: dict, internal: Internal, sig: torch.Tensor):
+        """Yield function f (n,) at stress ``sig`` (n, 6); f <= 0 is elastic."""
         raise NotImplementedError
 
     def flow_aux(self, params: Params, ctx: dict, internal: Internal, sig: torch.Tensor) -> dict:
@@ -76,9 +81,11 @@ class Model:
         return {}
 
     def potential(self, params, ctx, internal, sig, aux) -> torch.Tensor:
+        """Plastic potential g (n,); defaults to f (associated flow)."""
         return self.yield_fn(params, ctx, internal, sig)
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux) -> torch.Tensor:
+        """Hp (n,) in d lambda = a:D:d eps / (a:D:b + Hp), b = dg/dsigma (n, 6)."""
         raise NotImplementedError
 
     def grads(self, params, ctx, internal, sig, aux):

@@ -26,11 +26,13 @@ def void_ratio_after(e: torch.Tensor, deps: torch.Tensor) -> torch.Tensor:
 
 
 def cam_clay_moduli(e, kappa, nu, sig):
+    """(K, G) [Pa], each (n,): K = (1 + e) p / kappa, G from K and Poisson's ratio nu."""
     bulk = (1.0 + e) * mean_stress(sig) / kappa
     return bulk, shear_from_poisson(bulk, nu)
 
 
 def lode_ctx(m: torch.Tensor, lode: LodeOptions) -> dict:
+    """``{"lode_shape": ...}`` for the explicit M(theta) forms, else an empty dict."""
     if lode.mode in ("two_anchor", "exponential"):
         return {"lode_shape": derive_shape(m)}
     return {}

@@ -37,6 +37,15 @@ from mslearn.constitutive.models.cs_grads import potential_grad, yield_grad
 
 
 class CSUH(Model):
+    """CSUH with chi = 0 (module docstring).
+
+    ``closed_form`` uses the hand-written gradients of
+    :mod:`~mslearn.constitutive.models.cs_grads` (the "ts" mode always uses autograd).
+
+    Internal variables: void ratio "e", hardening parameter "H" and the
+    initial yield-surface size "px0" [Pa].
+    """
+
     name = "csuh"
     specs = (
         ParamSpec("kappa", 0.04, 0.01, 0.25),
@@ -54,6 +63,7 @@ class CSUH(Model):
         self.closed_form = closed_form
 
     def grads(self, params, ctx, internal, sig, aux):
+        """Closed-form (df/dsigma, dg/dsigma), or None in the "ts" mode / without closed_form."""
         if self.lode.mode == "ts" or not self.closed_form:
             return None
         ps = ctx["ps"] * P_REF
@@ -61,6 +71,7 @@ class CSUH(Model):
         return a, potential_grad(sig, aux["g_scale"])
 
     def prepare(self, params):
+        """c_p = (lambda - kappa)/(1 + e0), p_s of Eq. 13 [kPa] and the Lode shape."""
         ctx = lode_ctx(params["M"], self.lode)
         lam, kap = params["lam"], params["kappa"]
         ctx["cp"] = (lam - kap) / (1.0 + params["e0"])
@@ -68,16 +79,20 @@ class CSUH(Model):
         return ctx
 
     def init_internal(self, params, ctx, p0):
+        """e = e0, H = 0 and p_x0 = p0 (the yield surface passes through the start)."""
         e = params["e0"] * torch.ones_like(p0)
         return {"e": e, "H": torch.zeros_like(p0), "px0": p0.clone()}
 
     def advance_elastic(self, params, internal, deps):
+        """Void ratio updated by the elastic volumetric strain."""
         return {**internal, "e": void_ratio_after(internal["e"], deps)}
 
     def moduli(self, params, ctx, internal, sig):
+        """(K, G) [Pa]: K = (1 + e) p / kappa, G from nu."""
         return cam_clay_moduli(internal["e"], params["kappa"], params["nu"], sig)
 
     def yield_fn(self, params, ctx, internal, sig):
+        """f of Eq. 6 with chi = 0 (module docstring)."""
         p = mean_stress(sig)
         q2, m = q2_and_m(sig, params["M"], self.lode, ctx)
         ps = ctx["ps"] * P_REF
@@ -98,6 +113,7 @@ class CSUH(Model):
         )
 
     def flow_aux(self, params, ctx, internal, sig):
+        """p, eta^2, M_f and M_c (Eq. 10, with xi = e_eta - e) and the scale of q^2 in g."""
         p = mean_stress(sig)
         q2, m = q2_and_m(sig, params["M"], self.lode, ctx)
         eta2 = q2 / (p * p)
@@ -112,6 +128,7 @@ class CSUH(Model):
         return {"p": p, "eta2": eta2, "mf": mf, "mc": mc, "g_scale": alpha2 / (mc * mc)}
 
     def potential(self, params, ctx, internal, sig, aux):
+        """g of Eq. 7 with M_c (and the TS scaling) frozen in ``aux``."""
         p = mean_stress(sig)
         return torch.log(p) + torch.log1p(aux["g_scale"] * q_squared(sig) / (p * p))
 
@@ -120,9 +137,11 @@ class CSUH(Model):
         return (aux["mf"] ** 4 - eta4) / (aux["p"] * (aux["mc"] ** 2 + aux["eta2"]) ** 2)
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
+        """Hp = (dH/d lambda) / c_p with dH/d lambda from Eq. 8 (module docstring)."""
         return self._dh_dlam(aux) / ctx["cp"]
 
     def update_internal(self, params, ctx, internal, sig, deps, dlam, b, aux):
+        """Void ratio from the total increment; H += d lambda dH/d lambda (Eq. 8)."""
         return {
             **internal,
             "e": void_ratio_after(internal["e"], deps),

@@ -18,10 +18,16 @@ from mslearn.constitutive.invariants import mean_stress, q_safe
 from mslearn.constitutive.models.base import Model, ParamSpec
 from mslearn.constitutive.models.cs_grads import p_direction, q_grad
 
-FLOOR = 1e-12
+FLOOR = 1e-12  # floor of the power-law bases (module docstring)
 
 
 class EnhancedIME(Model):
+    """Enhanced IME model (module docstring); closed-form gradients.
+
+    Internal variables: "eps_s" (equivalent plastic shear strain) and "eps_v"
+    (plastic volumetric strain, compression positive).
+    """
+
     name = "ime"
     specs = (
         ParamSpec("E", 2e7, 1e5, 1e10, "Pa"),
@@ -39,10 +45,12 @@ class EnhancedIME(Model):
     )
 
     def init_internal(self, params, ctx, p0):
+        """eps_s^p = eps_v^p = 0."""
         z = torch.zeros_like(p0)
         return {"eps_s": z, "eps_v": z.clone()}
 
     def moduli(self, params, ctx, internal, sig):
+        """(K, G) [Pa] from E = E0 (1 + eps_v^p)^nE and nu."""
         young = params["E"] * torch.clamp(1.0 + internal["eps_v"], min=FLOOR) ** params["nE"]
         nu = params["nu"]
         return young / (3.0 * (1.0 - 2.0 * nu)), young / (2.0 * (1.0 + nu))
@@ -53,18 +61,22 @@ class EnhancedIME(Model):
         return a, c
 
     def yield_fn(self, params, ctx, internal, sig):
+        """f = C_p p + sigma_von - H - sigma_0 (Eq. 53)."""
         a, c = self._hardening(params, internal)
         h = params["A"] * a ** params["B"] + params["C"] * c ** params["D"]
         return params["Cp"] * mean_stress(sig) + q_safe(sig) - h - params["sigma0"]
 
     def potential(self, params, ctx, internal, sig, aux):
+        """g = q + (C_p + C_d) p, so that dg/dp = C_d + df/dp (Eq. 53)."""
         return q_safe(sig) + (params["Cp"] + params["Cd"]) * mean_stress(sig)
 
     def grads(self, params, ctx, internal, sig, aux):
+        """Closed-form (df/dsigma, dg/dsigma), each (n, 6)."""
         dq, dp = q_grad(sig), p_direction(sig)
         return dq + params["Cp"] * dp, dq + (params["Cp"] + params["Cd"]) * dp
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
+        """Hp = dH/d eps_s^p + (C_p + C_d) dH/d eps_v^p (d eps_s^p = d lambda)."""
         a, c = self._hardening(params, internal)
         dv = params["Cp"] + params["Cd"]
         return (
@@ -73,6 +85,7 @@ class EnhancedIME(Model):
         )
 
     def update_internal(self, params, ctx, internal, sig, deps, dlam, b, aux):
+        """eps_s^p += d lambda, eps_v^p += (C_p + C_d) d lambda."""
         dv = params["Cp"] + params["Cd"]
         return {
             **internal,

@@ -31,6 +31,14 @@ from mslearn.constitutive.models.cs_grads import yield_grad
 
 
 class ModifiedCamClay(Model):
+    """Modified Cam-Clay, associated (module docstring).
+
+    ``lode`` (default "none"), ``initial_state`` and ``ocr`` set the Lode
+    treatment and the initial yield-surface size; ``closed_form`` uses the
+    hand-written gradients (autograd in the "ts" mode). Internal variables:
+    void ratio "e", hardening "H" = eps_v^p and "px0" [Pa].
+    """
+
     name = "mcc"
     associated = True
     specs = (
@@ -55,11 +63,13 @@ class ModifiedCamClay(Model):
         self.ocr = float(ocr)
 
     def prepare(self, params):
+        """c_p = (lambda - kappa) / (1 + e0) and the Lode shape."""
         ctx = lode_ctx(params["M"], self.lode)
         ctx["cp"] = (params["lam"] - params["kappa"]) / (1.0 + params["e0"])
         return ctx
 
     def init_internal(self, params, ctx, p0):
+        """e = e0, H = 0 and p_x0 from the ``initial_state`` rule (module docstring)."""
         e = params["e0"] * torch.ones_like(p0)
         if self.initial_state == "void":
             lk = params["lam"] - params["kappa"]
@@ -70,12 +80,15 @@ class ModifiedCamClay(Model):
         return {"e": e, "H": torch.zeros_like(p0), "px0": px0}
 
     def advance_elastic(self, params, internal, deps):
+        """Void ratio updated by the elastic volumetric strain."""
         return {**internal, "e": void_ratio_after(internal["e"], deps)}
 
     def moduli(self, params, ctx, internal, sig):
+        """(K, G) [Pa]: K = (1 + e) p / kappa, G from nu."""
         return cam_clay_moduli(internal["e"], params["kappa"], params["nu"], sig)
 
     def yield_fn(self, params, ctx, internal, sig):
+        """f of Eq. 54 (module docstring)."""
         p = mean_stress(sig)
         q2, m = q2_and_m(sig, params["M"], self.lode, ctx)
         return (
@@ -85,15 +98,18 @@ class ModifiedCamClay(Model):
         )
 
     def grads(self, params, ctx, internal, sig, aux):
+        """Closed-form (df/dsigma, df/dsigma), or None in the "ts" mode / without closed_form."""
         if self.lode.mode == "ts" or not self.closed_form:
             return None
         a = yield_grad(sig, params["M"], 0.0, self.lode.mode, ctx.get("lode_shape"))
         return a, a
 
     def plastic_modulus(self, params, ctx, internal, sig, b, aux):
+        """Hp = tr(b) / c_p (H = eps_v^p, d eps_v^p = d lambda tr(b))."""
         return b[..., :3].sum(-1) / ctx["cp"]
 
     def update_internal(self, params, ctx, internal, sig, deps, dlam, b, aux):
+        """Void ratio from the total increment; H += d lambda tr(b)."""
         return {
             **internal,
             "e": void_ratio_after(internal["e"], deps),
