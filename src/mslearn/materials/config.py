@@ -21,11 +21,21 @@ from mslearn.materials.plasticity import DruckerPrager, tresca_plane_strain, von
 
 
 class MaterialConfig(BaseModel):
+    """Base of every ``[material]`` config: a ``type`` tag plus the law's parameters.
+
+    Subclasses set ``type_name`` (the registry key) and implement :meth:`build`;
+    unknown keys are rejected.
+    """
+
     model_config = ConfigDict(extra="forbid")
     type: str
     type_name: ClassVar[str] = ""
 
     def build(self, n_points: int, dim: int = 2, initial_pressure: float = 0.0) -> MaterialModel:
+        """The material for ``n_points`` points in ``dim`` D (2 = plane strain).
+
+        ``initial_pressure`` p0 [Pa, compression positive] sets the start stress -p0 I.
+        """
         raise NotImplementedError
 
     def build_shard(
@@ -36,15 +46,20 @@ class MaterialConfig(BaseModel):
 
 
 class _ElasticParams(MaterialConfig):
+    """Isotropic elastic constants shared by the reference laws."""
+
     young: PressureValue = Field(60e6, gt=0, description="Young's modulus [Pa]")
     poisson: float = Field(0.3, gt=-1.0, lt=0.5, description="Poisson's ratio")
 
 
 class LinearElasticConfig(_ElasticParams):
+    """Isotropic linear elasticity (``young`` [Pa], ``poisson``)."""
+
     type_name: ClassVar[str] = "linear_elastic"
     type: str = "linear_elastic"
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        """A :class:`LinearElastic` material."""
         return LinearElastic(self.young, self.poisson, n_points, dim, initial_pressure)
 
 
@@ -59,6 +74,7 @@ class DruckerPragerConfig(_ElasticParams):
     hardening: PressureValue = Field(0.0, description="cohesion hardening modulus H [Pa]")
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        """A :class:`DruckerPrager` matched to Mohr-Coulomb (angles converted to radians)."""
         psi = None if self.dilatancy_angle is None else np.radians(self.dilatancy_angle)
         return DruckerPrager.mohr_coulomb_plane_strain(
             self.young,
@@ -74,12 +90,15 @@ class DruckerPragerConfig(_ElasticParams):
 
 
 class VonMisesConfig(_ElasticParams):
+    """J2 plasticity with uniaxial yield stress and linear isotropic hardening."""
+
     type_name: ClassVar[str] = "von_mises"
     type: str = "von_mises"
     yield_stress: PressureValue = Field(100e3, gt=0, description="uniaxial yield stress [Pa]")
     hardening: PressureValue = Field(0.0, description="isotropic hardening modulus [Pa]")
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        """A :func:`von_mises` material."""
         return von_mises(
             self.young,
             self.poisson,
@@ -99,6 +118,7 @@ class TrescaConfig(_ElasticParams):
     cohesion: PressureValue = Field(10e3, gt=0, description="undrained strength c_u [Pa]")
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        """A :func:`tresca_plane_strain` material."""
         return tresca_plane_strain(
             self.young,
             self.poisson,

@@ -60,6 +60,7 @@ class LinearElastic:
         )
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """Stress sigma_0 + C : eps [Pa] and the constant D for the total strain (n, nv)."""
         strain = check_strain(strain, self.n_points, self.n_voigt)
         sig = self._sigma0 + strain_to_mandel3(strain) @ self._c
         extras = {"stress_33": sig[:, 2].copy()} if self.dim == 2 else {}
@@ -68,10 +69,13 @@ class LinearElastic:
         )
 
     def commit(self) -> None:  # stateless
+        """No-op: the law has no history."""
         return None
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """Empty: the law has no history."""
         return {}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """No-op: the law has no history."""
         return None

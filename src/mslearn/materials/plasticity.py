@@ -121,6 +121,7 @@ class DruckerPrager:
 
     # ------------------------------------------------------------ protocol
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """Return-mapped stress (n, nv) [Pa] and consistent tangent for total strain (n, nv)."""
         strain = check_strain(strain, self.n_points, self.n_voigt)
         d_eps = strain_to_mandel3(strain - self._strain)
         sig, eps_bar, d_m, yielding = self._return_map(self._stress + d_eps @ self._c)
@@ -136,11 +137,13 @@ class DruckerPrager:
         )
 
     def commit(self) -> None:
+        """Accept the last trial; a RuntimeError if there was none."""
         if self._trial is None:
             raise RuntimeError("commit() called before trial()")
         self._strain, self._stress, self._eps_bar = (a.copy() for a in self._trial)
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """Committed "strain" (Voigt), "stress_mandel" (n, 6) and "eq_plastic_strain" (n,)."""
         return {
             "strain": self._strain.copy(),
             "stress_mandel": self._stress.copy(),
@@ -148,6 +151,7 @@ class DruckerPrager:
         }
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a committed state written by :meth:`state_dict`; drops any pending trial."""
         self._strain = np.array(state["strain"], float)
         self._stress = np.array(state["stress_mandel"], float)
         self._eps_bar = np.array(state["eq_plastic_strain"], float)
