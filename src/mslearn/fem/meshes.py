@@ -173,21 +173,28 @@ def curved_quadratic(m: fe.MeshTri1, project: Callable[[np.ndarray], np.ndarray]
 
 
 def quarter_annulus_mesh(
-    inner: float, outer: float, h: float, order: int = 2, quads: bool = False
+    inner: float,
+    outer: float,
+    h: float,
+    order: int = 2,
+    quads: bool = False,
+    h_outer: float | None = None,
 ) -> fe.Mesh:
     """Quarter annulus inner <= r <= outer, 0 <= theta <= pi/2 (gmsh; curved MeshTri2 if order 2).
 
-    Boundaries: inner, outer, bottom (y = 0), left (x = 0).
+    Element size ``h`` [m] at the inner arc and ``h_outer`` [m] (default ``h``) at the outer
+    arc, graded in between. Boundaries: inner, outer, bottom (y = 0), left (x = 0).
     """
-    _positive(inner=inner, outer=outer, h=h)
+    h_out = h if h_outer is None else h_outer
+    _positive(inner=inner, outer=outer, h=h, h_outer=h_out)
     if inner >= outer:
         raise MslearnInputError(f"inner radius {inner} must be smaller than outer {outer}")
 
     def build(gmsh):
         g = gmsh.model.geo
         c = g.addPoint(0, 0, 0, h)
-        a1, a2 = g.addPoint(inner, 0, 0, h), g.addPoint(outer, 0, 0, h)
-        b2, b1 = g.addPoint(0, outer, 0, h), g.addPoint(0, inner, 0, h)
+        a1, a2 = g.addPoint(inner, 0, 0, h), g.addPoint(outer, 0, 0, h_out)
+        b2, b1 = g.addPoint(0, outer, 0, h_out), g.addPoint(0, inner, 0, h)
         lb = g.addLine(a1, a2)
         lo = g.addCircleArc(a2, c, b2)
         ll = g.addLine(b2, b1)
@@ -205,9 +212,147 @@ def quarter_annulus_mesh(
     def onto_arcs(x: np.ndarray) -> np.ndarray:
         r = np.hypot(x[0], x[1])
         out = x.copy()
-        for radius in (inner, outer):
-            on = np.abs(r - radius) < 0.25 * h
+        for radius, size in ((inner, h), (outer, h_out)):
+            on = np.abs(r - radius) < 0.25 * size
             out[:, on] *= radius / r[on]
         return out
 
     return curved_quadratic(m, onto_arcs)
+
+
+def _wall_boundaries(m: fe.Mesh, width: float, height: float, wall_height: float) -> fe.Mesh:
+    """Name the facets of a backfill [0, width] x [0, height] with a wall on the right."""
+    tol = 1e-9 * max(width, height)
+    y_toe = height - wall_height
+    named = {
+        "left": lambda x: np.abs(x[0]) < tol,
+        "bottom": lambda x: np.abs(x[1]) < tol,
+        "top": lambda x: np.abs(x[1] - height) < tol,
+        "wall": lambda x: (np.abs(x[0] - width) < tol) & (x[1] > y_toe),
+    }
+    if wall_height < height:
+        named["foundation"] = lambda x: (np.abs(x[0] - width) < tol) & (x[1] < y_toe)
+    return m.with_boundaries(named)
+
+
+def _check_wall(width: float, height: float, wall_height: float) -> None:
+    _positive(width=width, height=height, wall_height=wall_height)
+    if wall_height > height * (1 + 1e-12):
+        raise MslearnInputError(
+            f"wall_height is {wall_height}; expected at most the backfill height {height}"
+        )
+
+
+def retaining_wall_mesh(
+    width: float,
+    height: float,
+    wall_height: float,
+    nx: int,
+    ny: int,
+    family: str = "quad",
+) -> fe.Mesh:
+    """Structured backfill [0, width] x [0, height] [m] retained by a wall on the right.
+
+    ``ny`` element rows over the height, split so that the wall toe
+    (x = width, y = height - wall_height) is a node. ``family`` "quad" or "tri".
+    Boundaries: left (far side), bottom (base), top (backfill surface), wall
+    (x = width, y >= toe) and, if wall_height < height, foundation (x = width, y < toe).
+    """
+    _check_wall(width, height, wall_height)
+    _positive(nx=nx, ny=ny)
+    y_toe = height - wall_height
+    if wall_height < height * (1 - 1e-12):
+        if ny < 2:
+            raise MslearnInputError(f"ny is {ny}; a wall shorter than the backfill needs ny >= 2")
+        n_wall = min(max(1, round(ny * wall_height / height)), ny - 1)
+        ys = np.concatenate(
+            [np.linspace(0.0, y_toe, ny - n_wall + 1), np.linspace(y_toe, height, n_wall + 1)[1:]]
+        )
+    else:
+        ys = np.linspace(0.0, height, int(ny) + 1)
+    xs = np.linspace(0.0, width, int(nx) + 1)
+    cls = fe.MeshQuad if family == "quad" else fe.MeshTri
+    return _wall_boundaries(cls.init_tensor(xs, ys), width, height, wall_height)
+
+
+def retaining_wall_gmsh(
+    width: float,
+    height: float,
+    wall_height: float,
+    h: float,
+    h_wall: float | None = None,
+    quads: bool = False,
+) -> fe.Mesh:
+    """Unstructured (gmsh) backfill [0, width] x [0, height] [m] with a wall on the right.
+
+    Element size ``h`` [m], ``h_wall`` [m] (default ``h``) at the wall's toe and top.
+    Boundaries as :func:`retaining_wall_mesh`.
+    """
+    _check_wall(width, height, wall_height)
+    hw = h if h_wall is None else h_wall
+    _positive(h=h, h_wall=hw)
+    y_toe = height - wall_height
+    partial = wall_height < height * (1 - 1e-12)
+
+    def build(gmsh):
+        g = gmsh.model.geo
+        corners = [(0, 0, h), (width, 0, hw if not partial else h)]
+        corners += [(width, y_toe, hw)] if partial else []
+        corners += [(width, height, hw), (0, height, h)]
+        pts = [g.addPoint(x, y, 0, size) for x, y, size in corners]
+        lines = [g.addLine(pts[i], pts[(i + 1) % len(pts)]) for i in range(len(pts))]
+        s = g.addPlaneSurface([g.addCurveLoop(lines)])
+        g.synchronize()
+        names = ["bottom"] + (["foundation"] if partial else []) + ["wall", "top", "left"]
+        for name, ln in zip(names, lines, strict=True):
+            gmsh.model.addPhysicalGroup(1, [ln], name=name)
+        gmsh.model.addPhysicalGroup(2, [s], name="backfill")
+
+    return _gmsh_build(build, 1, quads)
+
+
+def polar_annulus_mesh(
+    inner: float,
+    outer: float,
+    n_radial: int,
+    n_theta: int,
+    spacing: str = "log",
+    family: str = "quad",
+    order: int = 1,
+) -> fe.Mesh:
+    """Structured quarter annulus inner <= r <= outer [m], 0 <= theta <= pi/2.
+
+    ``n_radial`` x ``n_theta`` cells in (r, theta); ``spacing`` "log" (r_i = a (b/a)^(i/n),
+    cells of constant aspect ratio: fine at the cavity) or "uniform". ``family`` "quad" or
+    "tri" (each cell split in two). ``order`` 1: straight-sided cells (MeshQuad1 /
+    MeshTri1); 2: MeshQuad2 / MeshTri2 whose nodes are the polar map of a quadratic
+    reference mesh, so the arcs are curved (isoparametric Q8, Q8R and T6).
+    Boundaries: inner, outer, bottom (y = 0), left (x = 0).
+    """
+    _positive(inner=inner, outer=outer, n_radial=n_radial, n_theta=n_theta)
+    if inner >= outer:
+        raise MslearnInputError(f"inner radius {inner} must be smaller than outer {outer}")
+    if spacing not in ("log", "uniform"):
+        raise MslearnInputError(f"spacing is {spacing!r}; expected 'log' or 'uniform'")
+    s = np.linspace(0.0, 1.0, int(n_radial) + 1)
+    rs = inner * (outer / inner) ** s if spacing == "log" else inner + (outer - inner) * s
+    ths = np.linspace(0.0, 0.5 * np.pi, int(n_theta) + 1)
+    cls = fe.MeshQuad if family == "quad" else fe.MeshTri
+    base = cls.init_tensor(rs, ths)
+    tol = 1e-9 * outer
+    named = {
+        "inner": base.facets_satisfying(lambda x: np.abs(x[0] - inner) < tol, True),
+        "outer": base.facets_satisfying(lambda x: np.abs(x[0] - outer) < tol, True),
+        "bottom": base.facets_satisfying(lambda x: np.abs(x[1]) < 1e-12, True),
+        "left": base.facets_satisfying(lambda x: np.abs(x[1] - 0.5 * np.pi) < 1e-12, True),
+    }
+    ref = base
+    if order == 2:
+        ref = (fe.MeshQuad2 if family == "quad" else fe.MeshTri2).from_mesh(base)
+    r, th = ref.doflocs
+    xy = np.vstack([r * np.cos(th), r * np.sin(th)])
+    xy[0, np.abs(th - 0.5 * np.pi) < 1e-12] = 0.0
+    m = type(ref)(xy, ref.t)
+    if not np.array_equal(m.facets, base.facets):
+        raise RuntimeError("polar_annulus_mesh: facet numbering changed under the polar map")
+    return m.with_boundaries(named)

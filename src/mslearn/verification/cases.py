@@ -1,4 +1,5 @@
-"""FEM verification cases: patch test, convergence rates, Lame cylinder, Prandtl, DP biaxial."""
+"""FEM verification cases: patch test, convergence rates, Lame cylinder, Prandtl, DP biaxial,
+Rankine earth pressures behind a retaining wall, thick-cylinder cavity expansion."""
 
 from __future__ import annotations
 
@@ -12,18 +13,25 @@ from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.loading import BodyForce, BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import distort, quarter_annulus_mesh, rectangle, strip_footing_mesh
 from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
-from mslearn.materials import DruckerPrager, LinearElastic, tresca_plane_strain
+from mslearn.materials import DruckerPrager, LinearElastic, tresca_plane_strain, von_mises
 from mslearn.materials.driver import drive_mixed
+from mslearn.problems import CavityConfig, RetainingWallConfig
+from mslearn.workflows.bvp import curve_from_history
 
 
 @dataclass
 class Case:
+    """One verification result: measured ``value``, analytic ``reference``, the ``error``
+    compared with ``tolerance`` (relative to the reference, or absolute where the
+    reference is 0) and whether it passed."""
+
     name: str
     value: float
     reference: float
     tolerance: float
     passed: bool
     detail: str = ""
+    error: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -32,7 +40,13 @@ class Case:
 def _case(name, value, reference, tolerance, relative=True, detail="") -> Case:
     err = abs(value - reference) / (abs(reference) if relative and reference else 1.0)
     return Case(
-        name, float(value), float(reference), float(tolerance), bool(err <= tolerance), detail
+        name,
+        float(value),
+        float(reference),
+        float(tolerance),
+        bool(err <= tolerance),
+        detail,
+        float(err),
     )
 
 
@@ -268,11 +282,162 @@ def dp_homogeneous_biaxial(n_steps: int = 40) -> Case:
     )
 
 
+# ----------------------------------------------------------------- Rankine
+def rankine_wall(mode: str = "active", smoke: bool = False, n_steps: int = 20) -> Case:
+    """Rankine earth-pressure coefficient behind a smooth translating wall (K_a or K_p).
+
+    The ``retaining_wall`` problem (seed 000 / seed 003 Sec. 4.2 family): backfill 2 m x 1 m,
+    the wall the whole right edge, smooth wall and base, weightless cohesionless soil
+    under a surcharge q = 100 kPa, consolidated to p0 = q (K0 = 1). Weightless soil keeps
+    the Rankine state homogeneous (sigma_v = -q everywhere), so the wall force is exactly
+    K q H with no gravity stress field that isotropic initial states could not start from.
+    Drucker-Prager matched to Mohr-Coulomb in plane strain (de Souza Neto Eq. 8.89),
+    phi = 30 deg, associated flow (the match is exact at the plane-strain limit state,
+    where the out-of-plane plastic strain rate vanishes). The wall moves 0.5 % of the width
+    away from the backfill (active) or 2.5 % into it (passive).
+    Value: thrust / (q H) at the last step; reference K_a = (1 - sin phi) / (1 + sin phi)
+    or K_p = 1 / K_a (Rankine); tolerance 5 %.
+    """
+    q, phi, width = 100e3, np.radians(30.0), 2.0
+    mesh = (
+        {"mesh": "structured", "nx": 2, "ny": 2, "element": "Q4"}
+        if smoke
+        else {"mesh": "gmsh", "h": 0.2, "element": "T6"}
+    )
+    cfg = RetainingWallConfig(
+        width=width,
+        height=1.0,
+        wall_height=1.0,
+        mode=mode,
+        wall="smooth",
+        base="smooth",
+        wall_displacement=(0.005 if mode == "active" else 0.025) * width,
+        surcharge=q,
+        **mesh,
+    )
+    problem = cfg.build()
+    mat = DruckerPrager.mohr_coulomb_plane_strain(
+        50e6, 0.3, 0.0, phi, problem.n_points, initial_pressure=problem.initial_pressure
+    )
+    res = StaticSolver(problem.disc, mat, problem.bcs, NewtonOptions(n_steps=n_steps)).run()
+    _, load = curve_from_history(problem, res.history)
+    k_a = (1 - np.sin(phi)) / (1 + np.sin(phi))
+    return _case(
+        f"rankine_{mode}_drucker_prager",
+        load[-1] * 1e3 / (q * cfg.wall_height),
+        k_a if mode == "active" else 1 / k_a,
+        0.05,
+        detail=f"phi 30 deg, {problem.disc.n_el} {problem.disc.etype.name} elements, "
+        f"{res.total_iterations} Newton iterations",
+    )
+
+
+# ----------------------------------------------------------------- thick cylinder
+@dataclass(frozen=True)
+class ThickCylinder:
+    """An elastic-perfectly plastic thick cylinder (plane strain) expanded from inside.
+
+    Radii a, b [m], in-situ (outer) pressure p0 [Pa], E [Pa], nu, shear strength c [Pa]
+    (Tresca c; von Mises sigma_y = sqrt(3) c), final cavity expansion u_a / a.
+    """
+
+    law: str  # "tresca" or "von_mises"
+    element: str
+    a: float = 0.1
+    b: float = 0.2
+    p0: float = 0.0
+    young: float = 1e7
+    poisson: float = 0.3
+    c: float = 10e3
+    expansion: float = 0.03
+
+    def lame_slope(self) -> float:
+        """Elastic dp / d(u_a / a) [Pa]: E (b^2 - a^2) / ((1 + nu) ((1 - 2 nu) a^2 + b^2))."""
+        a2, b2, nu = self.a**2, self.b**2, self.poisson
+        return self.young * (b2 - a2) / ((1 + nu) * ((1 - 2 * nu) * a2 + b2))
+
+    def limit(self) -> float:
+        """Fully plastic pressure rise p - p0 = 2 c ln(b / a) [Pa] (|s_r - s_theta| = 2 c)."""
+        return 2.0 * self.c * np.log(self.b / self.a)
+
+
+def _expand(cyl: ThickCylinder, n_radial: int, n_theta: int, n_steps: int = 30):
+    """Run the ``cavity`` problem on ``cyl``: (pressure rise [Pa], u_a / a, first step elastic)."""
+    problem = CavityConfig(
+        inner_radius=cyl.a,
+        outer_radius=cyl.b,
+        in_situ_pressure=cyl.p0,
+        cavity_displacement=cyl.expansion * cyl.a,
+        element=cyl.element,
+        n_radial=n_radial,
+        n_theta=n_theta,
+    ).build()
+    n, p0 = problem.n_points, problem.initial_pressure
+    if cyl.law == "tresca":
+        mat = tresca_plane_strain(cyl.young, cyl.poisson, cyl.c, n, initial_pressure=p0)
+    else:
+        sy = np.sqrt(3.0) * cyl.c
+        mat = von_mises(cyl.young, cyl.poisson, sy, n, initial_pressure=p0)
+    yielded: list[float] = []
+    solver = StaticSolver(
+        problem.disc, mat, problem.bcs, NewtonOptions(n_steps=n_steps, max_iterations=40)
+    )
+    res = solver.run([lambda s: yielded.append(float(s.response.extras["yielding"].max()))])
+    expansion, load = curve_from_history(problem, res.history)
+    return (load * 1e3 - cyl.p0), expansion, yielded[1] == 0.0, problem.disc.n_el
+
+
+def cavity_lame_slope(element: str = "T6", smoke: bool = False) -> Case:
+    """Elastic pressure-expansion slope of the Tresca thick cylinder (a = 0.1 m, b = 0.2 m).
+
+    Value: (p_1 - p0) / (u_a / a)_1 of the first (elastic) step [Pa]; reference Lame's
+    E (b^2 - a^2) / ((1 + nu)((1 - 2 nu) a^2 + b^2)); tolerance 2 %.
+    """
+    cyl = ThickCylinder("tresca", element)
+    dp, ex, elastic, n_el = _expand(cyl, *((4, 3) if smoke else (8, 6)))
+    c = _case(
+        f"cavity_lame_slope_{element}",
+        dp[1] / ex[1],
+        cyl.lame_slope(),
+        0.02,
+        detail=f"{n_el} elements, first step {'elastic' if elastic else 'YIELDED'}",
+    )
+    c.passed = c.passed and elastic
+    return c
+
+
+def cavity_limit_pressure(law: str = "tresca", element: str = "T6", smoke: bool = False) -> Case:
+    """Fully plastic cavity pressure of the thick cylinder, plane strain (Tresca / von Mises).
+
+    Tresca: a = 0.1 m, b = 0.2 m, c = 10 kPa, no in-situ pressure. von Mises: b = 0.3 m,
+    sigma_y = 100 kPa (c = sigma_y / sqrt(3)), E = 100 MPa, in-situ p0 = 50 kPa on the outer
+    arc and in the initial stress. Value: p - p0 at u_a / a = 3 % (5 %) [Pa]; reference
+    2 c ln(b / a); tolerance 2 %.
+    """
+    if law == "tresca":
+        cyl = ThickCylinder("tresca", element)
+    else:
+        c = 100e3 / np.sqrt(3.0)
+        cyl = ThickCylinder("von_mises", element, b=0.3, p0=50e3, young=1e8, c=c, expansion=0.05)
+    dp, _ex, _el, n_el = _expand(cyl, *((4, 3) if smoke else (8, 6)))
+    return _case(
+        f"cavity_limit_{law}_{element}",
+        dp[-1],
+        cyl.limit(),
+        0.02,
+        detail=f"b/a = {cyl.b / cyl.a:g}, {n_el} elements",
+    )
+
+
 def fem_cases(smoke: bool = False) -> list[Case]:
-    """All FEM verification cases; ``smoke`` uses coarser Lame/Prandtl meshes."""
+    """All FEM verification cases; ``smoke`` uses coarser Lame, Prandtl, wall and cavity meshes."""
     cases = [patch_test(el) for el in ("Q4", "Q8", "T3", "T6")]
     cases += [convergence_rate(el) for el in ("Q4", "Q8", "T3", "T6")]
     cases.append(lame_cylinder("T6", h=0.02 if smoke else 0.01))
     cases.append(prandtl_bearing_capacity(h_edge=0.02 if smoke else 0.01))
     cases.append(dp_homogeneous_biaxial())
+    cases += [rankine_wall(mode, smoke) for mode in ("active", "passive")]
+    cases.append(cavity_lame_slope("T6", smoke))
+    cases.append(cavity_limit_pressure("tresca", "T6", smoke))
+    cases.append(cavity_limit_pressure("von_mises", "Q8R", smoke))
     return cases

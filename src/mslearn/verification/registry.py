@@ -19,6 +19,16 @@ def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
         ("prandtl_T6", lambda: fem.prandtl_bearing_capacity("T6", h_edge=0.02 if smoke else 0.01))
     )
     out.append(("dp_homogeneous_biaxial", fem.dp_homogeneous_biaxial))
+    for mode in ("active", "passive"):
+        out.append((f"rankine_{mode}_drucker_prager", lambda m=mode: fem.rankine_wall(m, smoke)))
+    out.append(("cavity_lame_slope_T6", lambda: fem.cavity_lame_slope("T6", smoke)))
+    for law, el in (("tresca", "T6"), ("von_mises", "Q8R")):
+        out.append(
+            (
+                f"cavity_limit_{law}_{el}",
+                lambda law=law, el=el: fem.cavity_limit_pressure(law, el, smoke),
+            )
+        )
     return out
 
 
