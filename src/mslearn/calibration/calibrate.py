@@ -37,6 +37,15 @@ from mslearn.data.sequences import SequenceDataset
 
 @dataclass(frozen=True)
 class CalibrationOptions:
+    """Settings of :func:`calibrate` (module docstring).
+
+    epochs, lr: Adam budget and learning rate; gamma_max, gamma_min: the Eq. 18
+    penalty schedule; delta_r, eps_ref, substep_rule: the stress-point
+    integration (:meth:`integration`); trainable: names fitted (None: all);
+    split: train/val/test fractions of the curves; seed: the split shuffle;
+    threads: torch intra-op threads during the run.
+    """
+
     epochs: int = 300
     lr: float = 0.01
     gamma_max: float = 0.1
@@ -55,6 +64,7 @@ class CalibrationOptions:
     bounds: dict[str, tuple[float, float]] | None = None
 
     def integration(self) -> IntegrationOptions:
+        """The :class:`IntegrationOptions` these settings imply."""
         return IntegrationOptions(
             delta_r=self.delta_r, eps_ref=self.eps_ref, substep_rule=self.substep_rule
         )
@@ -62,6 +72,16 @@ class CalibrationOptions:
 
 @dataclass
 class CalibrationResult:
+    """Outcome of :func:`calibrate`.
+
+    params: parameters of the best epoch; best_loss: its validation loss
+    (training loss without a validation set); final_loss: the last epoch's
+    training loss; test_loss: the stress loss on the test curves at ``params``
+    (None without test curves); epochs_per_s: throughput; history: per-epoch
+    arrays "loss", "loss_sigma", "penalty", "gamma", "val" and "param.<name>";
+    split: curve indices "train", "val", "test".
+    """
+
     params: dict[str, float]  # best epoch
     best_epoch: int
     best_loss: float
@@ -76,7 +96,12 @@ class CalibrationResult:
 
 @dataclass
 class Batch:
-    """Torch view of a set of curves: strain (n, S, 6) compression positive, target (n, S, nv)."""
+    """Torch view of a set of curves.
+
+    strain (n, S, 6) compression positive 3D Voigt (engineering shear); target
+    (n, S, nv) stress as stored in the dataset, tension positive [Pa]; p0 (n,)
+    initial isotropic pressures [Pa]; nv the dataset's Voigt length.
+    """
 
     strain: torch.Tensor
     target: torch.Tensor
@@ -86,6 +111,7 @@ class Batch:
 
     @classmethod
     def from_dataset(cls, ds: SequenceDataset) -> Batch:
+        """Convert a tension-positive :class:`SequenceDataset` (2D or 3D) to a batch."""
         strain = -embed(torch.as_tensor(ds.strain, dtype=torch.float64))
         return cls(
             strain,
@@ -96,6 +122,7 @@ class Batch:
         )
 
     def loss(self, pred: torch.Tensor) -> torch.Tensor:
+        """Normalised stress loss of a prediction (n, S, nv), tension positive."""
         return stress_loss(pred, self.target, self.mask)
 
 
@@ -143,14 +170,17 @@ def bound_penalty(phi: dict[str, torch.Tensor], bounds: dict[str, tuple[float, f
 
 
 def gamma_schedule(epoch: int, total: int, g_max: float, g_min: float) -> float:
-    """Eq. 18."""
+    """Penalty weight gamma = g_max (g_min / g_max)^(epoch / total) (Eq. 18)."""
     return g_max * (g_min / g_max) ** (epoch / max(total, 1))
 
 
 def check_bounds(
     model: Model, values: dict[str, float], bounds: dict[str, tuple[float, float]] | None = None
 ) -> None:
-    """Every parameter inside ``bounds`` (the model's, seed 003 Table 1, when None)."""
+    """Raise :class:`MslearnInputError` unless every parameter lies inside ``bounds``.
+
+    ``bounds`` override the model's (seed 003 Table 1) by name; None: the model's.
+    """
     for k, (lo, hi) in resolve_bounds(model, bounds).items():
         v = values[k]
         if not (lo <= v <= hi) or not math.isfinite(v):

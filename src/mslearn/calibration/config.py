@@ -38,12 +38,20 @@ from mslearn.problems.config import format_validation_error
 
 
 class ModelSection(BaseModel):
+    """``[model]``: which model and its Lode treatment (the scheme may override it)."""
+
     model_config = ConfigDict(extra="forbid")
     name: Literal["csuh", "mcc", "dh", "ime"] = "csuh"
     lode: Literal["none", "two_anchor", "exponential", "ts"] = "exponential"
 
 
 class CalibrationSection(BaseModel):
+    """``[calibration]``: training scheme (seed 003 Sec. 3.3), Adam and integration settings.
+
+    ``scheme`` None leaves ``lode`` and ``delta_r`` as given; the split must be
+    non-negative fractions summing to 1 with a positive training share.
+    """
+
     model_config = ConfigDict(extra="forbid")
     scheme: Literal[1, 2, 3] | None = 3
     epochs: int = Field(300, ge=1)
@@ -65,6 +73,8 @@ class CalibrationSection(BaseModel):
 
 
 class CalibrateConfig(BaseModel):
+    """The whole ``mslearn calibrate`` config (module docstring); parameter names are checked."""
+
     model_config = ConfigDict(extra="forbid")
     model: ModelSection = Field(default_factory=ModelSection)
     calibration: CalibrationSection = Field(default_factory=CalibrationSection)
@@ -86,6 +96,11 @@ class CalibrateConfig(BaseModel):
         return self
 
     def lode_and_gate(self) -> tuple[str, float]:
+        """(Lode mode, soft-gate width delta_r) after applying the scheme.
+
+        A scheme sets the Lode mode of CSUH and MCC only, and the gate width
+        where it fixes one (scheme 1: hard switch, delta_r = 0).
+        """
         c = self.calibration
         if c.scheme is None:
             return self.model.lode, c.delta_r
@@ -95,6 +110,7 @@ class CalibrateConfig(BaseModel):
         )
 
     def options(self) -> CalibrationOptions:
+        """The :class:`CalibrationOptions` of this config."""
         c = self.calibration
         return CalibrationOptions(
             epochs=c.epochs,
@@ -111,6 +127,10 @@ class CalibrateConfig(BaseModel):
 
 
 def load_calibrate_config(path: Path | None) -> CalibrateConfig:
+    """Read and validate a TOML config (the defaults when ``path`` is None).
+
+    A missing file, bad TOML or invalid content raises :class:`MslearnInputError`.
+    """
     raw: dict = {}
     if path is not None:
         try:

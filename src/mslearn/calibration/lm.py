@@ -32,6 +32,9 @@ from mslearn.data.sequences import SequenceDataset
 
 @dataclass(frozen=True)
 class LMOptions:
+    """Settings of :func:`levenberg_marquardt`: iteration budget, difference step,
+    initial damping mu0, stopping tolerances and optional bound overrides."""
+
     max_iter: int = 60
     rel_step: float = 1e-6  # central-difference step in ln(phi)
     mu0: float = 1e-3
@@ -44,6 +47,10 @@ class LMOptions:
 
 @dataclass
 class LMResult:
+    """Outcome of :func:`levenberg_marquardt`: final parameters and loss, iterations,
+    wall time [s], per-iteration history ("loss", "mu", "t", "params", and "stop"
+    when it ended on a non-finite Jacobian)."""
+
     params: dict[str, float]
     loss: float
     iterations: int
@@ -54,6 +61,10 @@ class LMResult:
 
 
 def residuals(model: Model, params: dict[str, float], batch: Batch, integ) -> np.ndarray:
+    """Flat residuals r = (sigma - sigma_data) / sqrt(sum sigma_data^2) over the kept rows.
+
+    ||r||^2 equals the Eq. 17 stress term; ``integ`` are the :class:`IntegrationOptions`.
+    """
     prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
     with torch.no_grad():
         pred = predict(model, prm, batch, integ)

@@ -8,6 +8,10 @@ import numpy as np
 
 
 def plot_history(history: dict[str, np.ndarray], out: Path) -> list[Path]:
+    """Write ``loss.png`` and (with trained parameters) ``params.png`` into ``out``.
+
+    ``history`` is :attr:`CalibrationResult.history`; returns the paths written.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
