@@ -17,6 +17,14 @@ from mslearn.materials.base import MaterialModel, MaterialResponse
 
 
 class RecordingMaterial:
+    """A :class:`MaterialModel` that records every trial of ``material`` into ``writer``.
+
+    ``coords`` (n_points, dim) are the Gauss-point coordinates [m]; point ``i``
+    belongs to element ``i // n_quad``; ``run_id`` tags the rows of this run.
+    Rows follow :mod:`mslearn.data.schema`; ``phi`` (n_points, nv) is the
+    history variable of seed 000 Eq. 12 (sum of |d strain| over committed steps).
+    """
+
     def __init__(
         self,
         material: MaterialModel,
@@ -42,6 +50,7 @@ class RecordingMaterial:
 
     # --------------------------------------------------------------- protocol
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """The inner material's response; the trial is buffered as one row per point."""
         resp = self.material.trial(strain)
         n = self.n_points
         self._last_strain = np.array(strain, float)
@@ -64,6 +73,10 @@ class RecordingMaterial:
         return resp
 
     def commit(self) -> None:
+        """Commit the inner material and write the step's buffered rows.
+
+        The last trial is flagged converged; phi grows by |committed strain increment|.
+        """
         self.material.commit()
         if self._buffer:
             self._buffer[-1]["converged"] = np.ones(self.n_points, bool)

@@ -24,6 +24,7 @@ import datetime as _dt
 
 from mslearn import __version__
 
+#: Voigt length -> component order, as written in the dataset attributes
 VOIGT_ORDER = {3: "[11, 22, 12]", 6: "[11, 22, 33, 23, 13, 12]"}
 
 FLOAT_FIELDS = ("strain", "history", "strain_increment", "stress")

@@ -36,6 +36,12 @@ def _version() -> str:
 
 @dataclass
 class SequenceDataset:
+    """Gauss-point histories (module docstring), validated on construction.
+
+    strain, stress (paths, steps, nv) tension positive [-, Pa]; time (steps,);
+    initial_pressure (paths,) p0 > 0 [Pa]; attrs: provenance and metadata.
+    """
+
     strain: np.ndarray
     stress: np.ndarray
     time: np.ndarray
@@ -56,13 +62,16 @@ class SequenceDataset:
 
     @property
     def n_paths(self) -> int:
+        """Number of paths (curves)."""
         return self.strain.shape[0]
 
     @property
     def n_voigt(self) -> int:
+        """Voigt length: 3 (plane strain) or 6 (3D)."""
         return self.strain.shape[2]
 
     def subset(self, idx: np.ndarray) -> SequenceDataset:
+        """The paths ``idx`` (index array or mask); attrs are shared, not copied."""
         return SequenceDataset(
             self.strain[idx],
             self.stress[idx],
@@ -84,6 +93,7 @@ class SequenceDataset:
         )
 
     def full_attrs(self) -> dict:
+        """``attrs`` on top of the standard ones (units, sign, Voigt order, version, time)."""
         base = {
             "units": {"strain": "-", "stress": "Pa", "time": "-", "initial_pressure": "Pa"},
             "sign_convention": "tension positive",
@@ -96,6 +106,7 @@ class SequenceDataset:
 
 
 def validate(ds: SequenceDataset) -> None:
+    """Raise :class:`MslearnInputError` on bad shapes, non-finite values or p0 <= 0."""
     s, t = ds.strain, ds.stress
     if s.ndim != 3 or t.ndim != 3:
         raise MslearnInputError(

@@ -10,7 +10,7 @@ import zarr
 from mslearn.core.errors import MslearnInputError
 from mslearn.data.schema import field_shapes, provenance
 
-CHUNK_ROWS = 65536
+CHUNK_ROWS = 65536  # rows per Zarr chunk and minimum rows per buffered write
 
 
 class PointDatasetWriter:
@@ -77,6 +77,7 @@ class PointDatasetWriter:
             arr.resize((n_rows, *arr.shape[1:]))
 
     def update_attrs(self, **attrs) -> None:
+        """Add or overwrite attributes of the store."""
         self.group.attrs.update(attrs)
 
 
@@ -95,6 +96,7 @@ def open_dataset(path: str | Path) -> zarr.Group:
 
 
 def load_arrays(path: str | Path, names=None) -> dict[str, np.ndarray]:
+    """Read arrays of a point dataset (all when ``names`` is None; absent names are skipped)."""
     g = open_dataset(path)
     names = names or list(g.array_keys())
     return {n: g[n][:] for n in names if n in g}
