@@ -40,18 +40,24 @@ class _SerialHandle:
 
 
 class SerialExecutor:
+    """Every shard in this process, called in turn (the reference for the others)."""
+
     name = "serial"
 
     def start(self, specs: list[ShardSpec]) -> list:
+        """Build every shard here; one handle per spec."""
         return [_SerialHandle(s) for s in specs]
 
     def restart(self, index: int, spec: ShardSpec):
+        """A freshly built shard ``index``."""
         return _SerialHandle(spec)
 
     def result(self, future, shard: int):
+        """The value of a submitted call (re-raises its exception)."""
         return future.result()
 
     def close(self) -> None:
+        """Nothing to release."""
         return None
 
 
@@ -120,6 +126,7 @@ class ProcessExecutor:
         self.handles: list[_ProcessHandle] = []
 
     def start(self, specs: list[ShardSpec]) -> list:
+        """Spawn one worker per spec and wait until every shard is built."""
         ctx = mp.get_context("spawn")
         self.handles = [_ProcessHandle(ctx, s, i) for i, s in enumerate(specs)]
         for h in self.handles:
@@ -137,9 +144,11 @@ class ProcessExecutor:
         return h
 
     def result(self, future, shard: int):
+        """The reply to a call: WorkerLost if the worker died, RuntimeError if the call raised."""
         return future.result()
 
     def close(self) -> None:
+        """Ask every live worker to stop; kill those still alive after 5 s."""
         for h in self.handles:
             if not h.proc.is_alive():  # no write to a dead worker's pipe (SIGPIPE)
                 continue
@@ -181,6 +190,7 @@ class DaskExecutor:
             raise MslearnInputError(f"Dask scheduler {scheduler!r} is unreachable: {exc}") from None
 
     def start(self, specs: list[ShardSpec]) -> list:
+        """One :class:`ShardWorker` actor per spec, spread round-robin over the workers."""
         workers = list(self.client.scheduler_info()["workers"])
         futures = [
             self.client.submit(
@@ -198,6 +208,7 @@ class DaskExecutor:
         return _DaskHandle(actor)
 
     def result(self, future, shard: int):
+        """The actor's reply; :class:`WorkerLost` if its worker is unreachable."""
         try:
             return future.result()
         except (OSError, TimeoutError) as exc:
@@ -207,6 +218,7 @@ class DaskExecutor:
             ) from None
 
     def close(self) -> None:
+        """Close the client and the LocalCluster this executor started, if any."""
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -221,6 +233,11 @@ class _DaskHandle:
 
 
 def make_executor(kind: str = "serial", workers: int = 2, scheduler: str | None = None):
+    """The executor ``kind``: "serial", "processes" or "dask".
+
+    For Dask, ``scheduler`` is an address to connect to; without one a
+    LocalCluster of ``workers`` single-threaded processes is started.
+    """
     from mslearn.core.errors import MslearnInputError
 
     if kind == "serial":

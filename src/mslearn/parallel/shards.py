@@ -44,6 +44,7 @@ class ShardSpec:
     initial_pressure: float = 0.0
 
     def build(self):
+        """The material of points [start, stop) (``config.build_shard``)."""
         return self.config.build_shard(self.start, self.stop, self.dim, self.initial_pressure)
 
 
@@ -54,10 +55,12 @@ class ShardWorker:
         self.material = spec.build()
 
     def trial(self, strain: np.ndarray):
+        """(stress, stiffness, kind, extras) of the shard for its strain slice (n, nv)."""
         r = self.material.trial(strain)
         return r.stress, r.stiffness, r.kind, dict(r.extras)
 
     def commit(self) -> None:
+        """Commit the shard's last trial."""
         self.material.commit()
 
     def commit_and_state(self) -> dict[str, np.ndarray]:
@@ -66,9 +69,11 @@ class ShardWorker:
         return self.material.state_dict()
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """The shard material's committed state."""
         return self.material.state_dict()
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore the shard material's committed state."""
         self.material.load_state_dict(state)
 
     def features(self):
@@ -76,6 +81,7 @@ class ShardWorker:
         return self.material.features
 
     def ping(self) -> int:
+        """Number of points of the shard (a liveness check)."""
         return self.material.n_points
 
 
@@ -147,6 +153,10 @@ class ShardedMaterial:
         return out
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """Response of all shards to the total strain (n_points, nv), concatenated.
+
+        The stiffness kind is the shards' common one, "secant" if they differ.
+        """
         args = [(strain[a:b],) for a, b in self.ranges]
         self._last_trial = args
         parts = self._all("trial", args)
@@ -157,18 +167,21 @@ class ShardedMaterial:
         return MaterialResponse(stress, stiff, kinds.pop() if len(kinds) == 1 else "secant", extras)
 
     def commit(self) -> None:
+        """Commit every shard (and, with ``recover``, keep their committed states here)."""
         if self.recover:
             self._committed = self._all("commit_and_state")
         else:
             self._all("commit")
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """Every shard's state, keys prefixed ``shard<i>/``."""
         out = {}
         for i, sd in enumerate(self._all("state_dict")):
             out.update({f"shard{i}/{k}": v for k, v in sd.items()})
         return out
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a state written by :meth:`state_dict` (same shard layout)."""
         per = [{} for _ in self.handles]
         for k, v in state.items():
             i, name = k.split("/", 1)
@@ -178,4 +191,5 @@ class ShardedMaterial:
             self._committed = per
 
     def close(self) -> None:
+        """Shut the executor down."""
         self.executor.close()
