@@ -1,4 +1,4 @@
-"""Uncertainty maps of a FEM-ML run (seed 001 Fig. 24; issue 6 item 5).
+"""Uncertainty maps of a FEM-ML run (seed 001 Fig. 24: committee uncertainty during FEM-DNN runs).
 
 ``run_fem_ml`` saves, per converged step and Gauss point, the committee
 standard deviation of the stress relative to the stress norm
@@ -27,7 +27,7 @@ import numpy as np
 
 from mslearn.core.errors import MslearnInputError
 
-DEFAULT_THRESHOLD = 0.1
+DEFAULT_THRESHOLD = 0.1  # committee std / |stress| above which a Gauss point is flagged
 
 
 def check_threshold(threshold: float, name: str = "threshold") -> float:
@@ -227,6 +227,8 @@ def plot_uncertainty_maps(
 
 
 def markdown(s: dict) -> str:
+    """The ``uncertainty.md`` text of a summary from :func:`exceedance_summary`
+    (with the ``figure`` key :func:`uncertainty_report` adds)."""
     t = 100 * s["threshold"]
     lines = [
         "# Committee uncertainty of the FEM-ML run",
