@@ -135,9 +135,11 @@ class Discretisation:
 
     # ------------------------------------------------------------------ dofs
     def boundary_names(self) -> list[str]:
+        """Sorted names of the mesh's facet sets (``mesh.boundaries``)."""
         return sorted((self.mesh.boundaries or {}).keys())
 
     def check_boundary(self, name: str) -> None:
+        """Raise :class:`MslearnInputError` naming the known boundaries if ``name`` is not one."""
         if name not in (self.mesh.boundaries or {}):
             raise MslearnInputError(
                 f"boundary {name!r} is not in the mesh; known boundaries: {self.boundary_names()}"
@@ -189,6 +191,7 @@ class Discretisation:
 
 
 def require_positive(name: str, value: float) -> float:
+    """``value`` as a float if it is > 0; otherwise an input error naming ``name``."""
     if not value > 0:
         raise MslearnInputError(f"{name} is {value}; expected a positive number")
     return float(value)

@@ -23,6 +23,8 @@ from mslearn.core.errors import MslearnInputError
 
 @dataclass(frozen=True)
 class ElementType:
+    """An element type of the table above: name, family, quadrature and displacement order."""
+
     name: str
     family: str  # "quad" or "tri"
     intorder: int  # scikit-fem integration order giving the stated rule
@@ -36,6 +38,7 @@ class ElementType:
         return None
 
     def scalar_element(self, mesh: fe.Mesh) -> fe.Element:
+        """The scalar scikit-fem element (Quad1, QuadS2, TriP1 or TriP2) of this type."""
         if self.family == "quad":
             return fe.ElementQuad1() if self.order == 1 else fe.ElementQuadS2()
         return fe.ElementTriP1() if self.order == 1 else fe.ElementTriP2()
@@ -61,6 +64,7 @@ def element_type(name: str) -> ElementType:
 
 
 def check_mesh_matches(mesh: fe.Mesh, etype: ElementType) -> None:
+    """Raise :class:`MslearnInputError` if the mesh family (quad/tri) differs from the element's."""
     family = "quad" if isinstance(mesh, fe.MeshQuad1 | fe.MeshQuad2) else "tri"
     if family != etype.family:
         raise MslearnInputError(

@@ -48,6 +48,7 @@ class CsvHistory:
             return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(fh)]
 
     def __call__(self, state: StepState) -> None:
+        """Write the row of a converged step (the header with the first row)."""
         row = step_row(state)
         if self._writer is None:
             self._fh = open(self.path, "w", newline="")  # noqa: SIM115
@@ -57,6 +58,7 @@ class CsvHistory:
         self._fh.flush()
 
     def close(self) -> None:
+        """Close the file (no-op if nothing was written)."""
         if self._fh is not None:
             self._fh.close()
 
@@ -135,6 +137,7 @@ class XdmfSeries:
             self._writer.flush()
 
     def __call__(self, state: StepState) -> None:
+        """Append the fields of a converged step at time ``state.time``."""
         u = self.disc.nodal_displacement(state.u)
         cd = {k: [v] for k, v in cell_fields(self.disc, state).items()}
         self._writer.write_data(
@@ -151,4 +154,5 @@ class XdmfSeries:
         self._last_flush = time.monotonic()
 
     def close(self) -> None:
+        """Write the final XML index and close the HDF5 file."""
         self._writer.__exit__(None, None, None)

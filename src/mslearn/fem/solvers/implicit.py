@@ -212,6 +212,11 @@ class StaticSolver:
 
     # ---------------------------------------------------------------- driver
     def initial_state(self) -> StepState:
+        """Step 0: the material evaluated at the current u (zero for a fresh solver).
+
+        Its stiffness and internal force become the committed ones the first
+        load step starts from.
+        """
         strain, resp, fint = self._evaluate(self.u)
         self._committed = (resp.stiffness, fint)
         fext = self.bcs.external_force(0.0)
