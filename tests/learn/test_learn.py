@@ -1,4 +1,4 @@
-"""Committees, training, saved surrogates and the SurrogateMaterial."""
+"""Committees, training, saved point surrogates and the SurrogateMaterial."""
 
 import json
 
@@ -68,20 +68,20 @@ def test_fit_save_load_and_material(tmp_path, mode):
     sur.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
     for key in (
-        "nets",
-        "x_norm",
-        "y_norm",
+        "architecture",
+        "normalisers",
         "features",
         "data_fingerprint",
         "metrics",
         "mslearn_version",
-        "x_min",
-        "x_max",
+        "training_ranges",
+        "format_version",
     ):
         assert key in meta, key
+    assert meta["kind"] == "mlp" and meta["architecture"]["mode"] == mode
     loaded = Surrogate.load(tmp_path / "m")
     x = a.x[:50]
-    for u, v in zip(sur.predict(x), loaded.predict(x), strict=True):
+    for u, v in zip(sur.respond(x), loaded.respond(x), strict=True):
         np.testing.assert_allclose(u, v)
     mat = SurrogateMaterial(loaded, 5)
     eps = np.tile([1e-3, -1e-3, 5e-4], (5, 1))
@@ -104,7 +104,7 @@ def test_fit_save_load_and_material(tmp_path, mode):
             ],
             axis=2,
         )
-        raw = loaded.predict(np.hstack([eps, np.zeros((5, 3))]))[1]
+        raw = loaded.respond(np.hstack([eps, np.zeros((5, 3))]))[1]
         np.testing.assert_allclose(raw, fd, rtol=1e-5, atol=1e-6 * np.abs(fd).max())
     np.testing.assert_allclose(r.stiffness, np.swapaxes(r.stiffness, 1, 2))  # symmetrised
     assert r.extras["uncertainty"].shape == (5,) and (r.extras["out_of_range"] == 0).all()

@@ -1,4 +1,4 @@
-"""Cost of one active-learning query round against one DEM label (issue 6 figure).
+"""Cost of one active-learning query round against one DEM label.
 
 A query round = Model B committee inference over every unlabelled path of
 the pool; a label = one DEM element test along one path (500-disk RVE,
@@ -15,6 +15,8 @@ import numpy as np
 def run_benchmark(
     particles: int = 500, label_paths: int = 10, repeats: int = 3, train_paths: int = 40
 ) -> dict:
+    """Seconds per DEM label (one path) and per query round of each committee kind
+    (members' predictions over the whole pool), and their ratio."""
     import torch
 
     from mslearn.learn.active.labelling import DEMLabeller, DEMLabellerOptions
@@ -42,7 +44,7 @@ def run_benchmark(
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            c.predict(x)
+            c.member_predictions(x)
             times.append(time.perf_counter() - t0)
         out[f"{name}_query_round_s"] = min(times)
         out[f"{name}_query_round_over_label"] = min(times) / label_s

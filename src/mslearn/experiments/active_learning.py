@@ -132,7 +132,7 @@ def indicator_check(exp: Experiment, case: int, seed: int, round_: int = 0) -> d
     Model A on both (the indicator is useful if the first is worse)."""
     rs = RunState(exp.out / "runs" / f"case{case}_seed{seed}")
     rounds = rs.rounds()
-    if len(rounds) <= round_ or not (rs.folder / f"models_round{round_}.pt").is_file():
+    if len(rounds) <= round_ or not rs.has_models(round_):
         return {}
     models = rs.models(round_)
     if models.get("B") is None or not models["A"].fitted:

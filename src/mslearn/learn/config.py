@@ -1,4 +1,5 @@
-"""`[material] type = "surrogate"` (FEM-ML) and the `mslearn train` config."""
+"""`[material] type = "surrogate"` (FEM-ML with any saved surrogate kind) and the
+`mslearn train` config."""
 
 from __future__ import annotations
 
@@ -11,19 +12,26 @@ from mslearn.materials.config import MaterialConfig, register_material
 
 @register_material
 class SurrogateConfig(MaterialConfig):
-    """A saved surrogate (folder written by `mslearn train`) at the Gauss points."""
+    """A saved surrogate of any kind (a folder in the one save format, e.g. written by
+    `mslearn train`) at the Gauss points, through :class:`~mslearn.learn.adapter.CommitteeMaterial`.
+    """
 
     type_name = "surrogate"
     type: str = "surrogate"
     model: str = Field(..., description="folder of a saved model (model.json, weights.pt)")
-    symmetric_d: bool = True
+    symmetric_d: bool | None = Field(
+        None, description="symmetrise D (default: for the point MLP only)"
+    )
     range_tolerance: float = Field(0.05, ge=0, description="fraction of the training span")
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
-        from mslearn.learn.surrogates.mlp import Surrogate, SurrogateMaterial
+        """The adapter over the loaded model; ``initial_pressure`` is ignored (the model
+        learnt the consolidated state from its data)."""
+        from mslearn.learn.adapter import CommitteeMaterial
+        from mslearn.learn.persistence import load_surrogate
 
-        return SurrogateMaterial(
-            Surrogate.load(self.model), n_points, dim, self.symmetric_d, self.range_tolerance
+        return CommitteeMaterial(
+            load_surrogate(self.model), n_points, dim, self.symmetric_d, self.range_tolerance
         )
 
 
@@ -48,6 +56,7 @@ class TrainConfig(BaseModel):
     split_seed: int = 0
 
     def options(self):
+        """The :class:`~mslearn.learn.training.TrainOptions` of this config."""
         from mslearn.learn.training import TrainOptions
 
         d = self.model_dump(exclude={"mode", "split_by", "split_seed"})

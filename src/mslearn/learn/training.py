@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.learn.surrogates.committee import CommitteeMLP
 
 
@@ -116,3 +117,23 @@ def train_committee(
     res.epochs = epoch
     res.wall_time_s = time.perf_counter() - t0
     return res
+
+
+def resume_adam(params, state: dict, lr: float) -> torch.optim.Adam:
+    """Adam at ``lr``, continuing from a saved optimiser state (a state dict) when there is one."""
+    opt = torch.optim.Adam(params, lr=lr)
+    if state:
+        opt.load_state_dict(state)
+        for g in opt.param_groups:
+            g["lr"] = lr
+    return opt
+
+
+def sequence_array(x, name: str, width: int) -> np.ndarray:
+    """``x`` as float64 (paths, steps, width); (paths, steps) is accepted when width is 1."""
+    x = np.asarray(x, float)
+    if x.ndim == 2 and width == 1:
+        x = x[..., None]
+    if x.ndim != 3 or x.shape[2] != width:
+        raise MslearnInputError(f"{name} has shape {x.shape}; expected (paths, steps, {width})")
+    return x

@@ -23,14 +23,17 @@ held-out test paths (the learning curve).
 
 Everything a round produces is written as it arrives: labels in the
 :class:`~mslearn.learn.active.labelling.LabelStore`, one JSON line per completed
-round in ``rounds.jsonl`` and the models of the last round, so a stopped run
-resumes at the next round.
+round in ``rounds.jsonl`` and the models of every round, so a stopped run
+resumes at the next round. Models are saved in the one surrogate format
+(:mod:`mslearn.learn.persistence`), one folder per model and round.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +45,8 @@ from mslearn.learn.active.config import ActiveLearnConfig
 from mslearn.learn.active.labelling import DEMLabeller, LabelStore
 from mslearn.learn.active.queries import committee_std, select_batch, select_random
 from mslearn.learn.metrics import path_mae, path_score
-from mslearn.learn.surrogates.sequence import COMMITTEES, Committee, committee_from_bytes
+from mslearn.learn.persistence import load_surrogate
+from mslearn.learn.surrogates.sequence import COMMITTEES, Committee
 from mslearn.paths.unload_reload import (
     StrainPathPool,
     farthest_point_subset,
@@ -148,12 +152,12 @@ def _fit(model: Committee, data: dict, key: str, cfg, seed: int) -> float:
 def query_scores(model: Committee, pool: StrainPathPool, indices) -> np.ndarray:
     """Seed 001 Eq. 1 per path: member std of sigma_a / p0, mean over the path's points."""
     eps, mask = pool.padded(indices)
-    return committee_std(model.predict(eps[..., None]), mask)
+    return committee_std(model.member_predictions(eps[..., None]), mask)
 
 
 def evaluate(model: Committee, data: dict, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Model A's per-path MAE and score (members averaged per path)."""
-    pred = model.predict(data["xa"])[..., 0]  # (M, n, T)
+    pred = model.member_predictions(data["xa"])[..., 0]  # (M, n, T)
     mae = np.mean([path_mae(data["y"][..., 0], p, data["mask"]) for p in pred], axis=0)
     score = np.mean([path_score(data["y"][..., 0], p, data["mask"], tol) for p in pred], axis=0)
     return mae, score
@@ -175,7 +179,13 @@ def indicator_quality(model_b: Committee, exp: Experiment, mae_test: np.ndarray)
 
 
 class RunState:
-    """rounds.jsonl + models.pt of one (case, seed) run."""
+    """rounds.jsonl and the models of every round of one (case, seed) run.
+
+    The models after round k are saved in the one surrogate format under
+    ``models/round<k>/A`` and ``.../B`` (B absent for Case 3); a round folder is
+    written whole in a temporary folder and renamed into place before its line
+    is appended to rounds.jsonl, so the last recorded round always has its models.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -183,6 +193,7 @@ class RunState:
         self.rounds_file = self.folder / "rounds.jsonl"
 
     def rounds(self) -> list[dict]:
+        """The records of the completed rounds (a torn last line is dropped)."""
         if not self.rounds_file.is_file():
             return []
         out = []
@@ -193,28 +204,44 @@ class RunState:
                 break
         return out
 
+    def round_folder(self, round_: int) -> Path:
+        """Folder of the models after round ``round_``."""
+        return self.folder / "models" / f"round{round_}"
+
+    def has_models(self, round_: int) -> bool:
+        """True if the models after round ``round_`` were saved."""
+        return (self.round_folder(round_) / "A" / "model.json").is_file()
+
     def append(self, record: dict, models: dict[str, Committee | None]) -> None:
-        import os
-
-        import torch
-
-        blob = {k: (m.to_bytes() if m is not None else None) for k, m in models.items()}
-        for name in ("models.pt", f"models_round{record['round']}.pt"):  # latest + history
-            tmp = self.folder / f".{name}.tmp"
-            torch.save(blob, tmp)
-            os.replace(tmp, self.folder / name)
+        """Save the round's models, then append its record."""
+        final = self.round_folder(record["round"])
+        tmp = final.parent / f".{final.name}.tmp"
+        for f in (tmp, final):
+            if f.exists():
+                shutil.rmtree(f)
+        for name, m in models.items():
+            if m is not None:
+                m.save(tmp / name)
+        os.replace(tmp, final)
         with open(self.rounds_file, "a") as f:
             f.write(json.dumps(record) + "\n")
 
     def models(self, round_: int | None = None) -> dict[str, Committee | None]:
-        """The models after the last round (or after round ``round_``)."""
-        import torch
+        """The models after round ``round_`` (default: the last recorded round); {} if none.
 
-        f = self.folder / ("models.pt" if round_ is None else f"models_round{round_}.pt")
-        if not f.is_file():
+        Run folders of earlier versions (one models.pt) are not read: such a run
+        starts over, its DEM labels kept."""
+        if round_ is None:
+            rounds = self.rounds()
+            if not rounds:
+                return {}
+            round_ = rounds[-1]["round"]
+        if not self.has_models(round_):
+            if (self.folder / "models.pt").is_file():
+                log.warning("%s: models.pt of an earlier version is not read", self.folder)
             return {}
-        blob = torch.load(f, weights_only=False)
-        return {k: (committee_from_bytes(v) if v is not None else None) for k, v in blob.items()}
+        folder = self.round_folder(round_)
+        return {k: load_surrogate(folder / k) if (folder / k).is_dir() else None for k in "AB"}
 
 
 def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]:

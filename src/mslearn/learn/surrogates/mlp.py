@@ -1,49 +1,115 @@
-"""Saved surrogates and the SurrogateMaterial behind the material seam.
+"""The point MLP committee (strain, phi) -> (stress, D) of seed 000 (kind "mlp").
 
-A saved model is a folder: ``model.json`` (architecture, output mode,
-normalisers, feature definition, training ranges, training-data fingerprint,
-metrics, package version) and ``weights.pt`` (state dicts). Output modes:
+Inputs x = [strain (nv), phi (nv)] with phi the accumulated absolute strain
+increments of converged steps (seed 000 Eq. 12); output modes:
 
-* ``joint``     one committee (strain, phi) -> (stress, D)            (seed 000)
+* ``joint``     one committee (strain, phi) -> (stress, D)            (seed 000 Sec. 3.3)
 * ``separate``  a stress committee and a D committee                 (seed 002 NN1/NN2)
 * ``autodiff``  a stress committee; D = d stress / d strain by autograd
 
-SurrogateMaterial (seed 000 Algorithm 2): trial strain with phi of the last
-converged step; stress and D from the committee mean; extras: committee
-standard deviation of the stress ("stress_std" (n, nv)), its norm relative to
-the stress norm ("uncertainty"), and "out_of_range" (1 where an input lies
-outside the training range).
+Behind the seam (seed 000 Algorithm 2): the trial strain with phi of the last
+converged step; stress and D from the committee mean. Saved in the one format
+of :mod:`mslearn.learn.persistence` (architecture: mode, nv, dtype, per-network
+sizes / members / activation; normalisers: x and per-network y standardisers).
+
+``Surrogate`` and ``SurrogateMaterial`` are the names this class and the seam
+adapter had before the surrogate protocol; both still work.
 """
 
 from __future__ import annotations
 
-import json
-import pickle
-from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-from mslearn import __version__
 from mslearn.core.errors import MslearnInputError
-from mslearn.learn.features import FEATURES, Standardiser
+from mslearn.learn.adapter import CommitteeMaterial
+from mslearn.learn.features import FEATURES, Standardiser, fingerprint
+from mslearn.learn.persistence import register_surrogate
 from mslearn.learn.surrogates.committee import CommitteeMLP
-from mslearn.materials.base import MaterialFeatures, MaterialResponse, check_strain
+from mslearn.learn.surrogates.protocol import (
+    CommitteeSurrogate,
+    SeamStep,
+    common_record,
+    mean_jacobian,
+    record_meta,
+    voigt_names,
+)
+from mslearn.learn.training import TrainOptions, train_committee
 
 MODES = ("joint", "separate", "autodiff")
 
 
-@dataclass
-class Surrogate:
-    """Committee(s) + normalisers; predicts stress, D and the committee spread."""
+def _targets(stress: np.ndarray, stiffness: np.ndarray | None, mode: str) -> dict:
+    """Training targets per network: joint (N, nv + nv^2), separate / autodiff."""
+    if mode == "autodiff":
+        return {"stress": stress}
+    if stiffness is None:
+        raise MslearnInputError(f"mode {mode!r} learns D: fit needs the stiffness (N, nv, nv)")
+    d = stiffness.reshape(len(stiffness), -1)
+    if mode == "joint":
+        return {"joint": np.hstack([stress, d])}
+    return {"stress": stress, "stiffness": d}
 
-    mode: str
-    nets: dict[str, CommitteeMLP]
-    x_norm: Standardiser
-    y_norm: dict[str, Standardiser]
-    nv: int
-    meta: dict
+
+def _curve(res) -> dict:
+    return {
+        "epochs": res.curve_epochs,
+        "train": res.curve_train,
+        "val": res.curve_val,
+        "best_epoch": res.best_epoch,
+        "stopped_by": res.stopped_by,
+        "wall_time_s": res.wall_time_s,
+        "epochs_run": res.epochs,
+    }
+
+
+@register_surrogate
+class MLPCommittee(CommitteeSurrogate):
+    """Committee(s) of MLPs on (strain, phi) with normalisers (kind "mlp").
+
+    mode: "joint" | "separate" | "autodiff"; nets: name -> :class:`CommitteeMLP`
+    ("joint", or "stress" and "stiffness", or "stress"); x_norm / y_norm: input
+    and per-network output standardisers; nv: Voigt length (3 or 6); meta: free
+    metadata (training options, split, curves) plus x_min / x_max (N = 2 nv
+    training range), data_fingerprint and metrics.
+    """
+
+    kind: ClassVar[str] = "mlp"
+    recurrent: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        mode: str = "joint",
+        nets: dict[str, CommitteeMLP] | None = None,
+        x_norm: Standardiser | None = None,
+        y_norm: dict[str, Standardiser] | None = None,
+        nv: int = 3,
+        meta: dict | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise MslearnInputError(f"mode {mode!r}; expected one of {MODES}")
+        self.mode, self.nets, self.nv = mode, dict(nets or {}), int(nv)
+        self.x_norm, self.y_norm = x_norm, dict(y_norm or {})
+        self.meta = dict(meta or {})
+
+    # ---------------------------------------------------------------- declarations
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return voigt_names("strain", self.nv) + voigt_names("phi", self.nv)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return voigt_names("stress", self.nv)
+
+    @property
+    def n_members(self) -> int:
+        return next(iter(self.nets.values())).members if self.nets else 0
+
+    @property
+    def fitted(self) -> bool:
+        return bool(self.nets)
 
     @property
     def x_min(self) -> np.ndarray:
@@ -53,171 +119,172 @@ class Surrogate:
     def x_max(self) -> np.ndarray:
         return np.array(self.meta["x_max"])
 
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        stiffness: np.ndarray | None = None,
+        *,
+        train: np.ndarray | None = None,
+        val: np.ndarray | None = None,
+        options: TrainOptions | None = None,
+        progress=None,
+    ) -> dict:
+        """Train from a fresh initialisation on x (N, 2 nv) -> stress y (N, nv) [Pa]
+        (and D ``stiffness`` (N, nv, nv) [Pa] for joint / separate).
+
+        ``train`` / ``val``: row indices (default: every row trains, and the best
+        epoch is chosen on the training loss). Returns the learning curves per
+        network: {name: {epochs, train, val, best_epoch, stopped_by, ...}}.
+        """
+        opt = options or TrainOptions()
+        tr = np.arange(len(x)) if train is None else np.asarray(train)
+        va = np.zeros(0, int) if val is None else np.asarray(val)
+        self.nv = y.shape[1]
+        self.x_norm = Standardiser.fit(x[tr])
+        targets = _targets(y, stiffness, self.mode)
+        self.y_norm = {k: Standardiser.fit(v[tr]) for k, v in targets.items()}
+        xn = (x - self.x_norm.mean) / self.x_norm.std
+        curves = {}
+        for name, t in targets.items():
+            tn = (t - self.y_norm[name].mean) / self.y_norm[name].std
+            res = train_committee(xn[tr], tn[tr], xn[va], tn[va], opt, progress)
+            self.nets[name], curves[name] = res.model, _curve(res)
+        arrays = (x, y) if stiffness is None else (x, y, stiffness)
+        self.meta.update(
+            dtype=opt.dtype,
+            x_min=x[tr].min(axis=0).tolist(),
+            x_max=x[tr].max(axis=0).tolist(),
+            data_fingerprint=fingerprint(*arrays),
+        )
+        return curves
+
+    # ---------------------------------------------------------------- prediction
+    def _dtype(self) -> torch.dtype:
+        return next(iter(self.nets.values())).weights[0].dtype
+
+    def _scaled(self, x: np.ndarray) -> torch.Tensor:
+        torch.set_num_threads(int(self.meta.get("inference_threads", 1)))
+        return torch.as_tensor((x - self.x_norm.mean) / self.x_norm.std, dtype=self._dtype())
+
     def _net_out(self, name: str, xs: torch.Tensor) -> torch.Tensor:
-        """(M, B, k) physical outputs of committee ``name``."""
+        """(M, B, k) physical outputs of committee ``name`` for scaled inputs xs (B, 2 nv)."""
         yn = self.y_norm[name]
         mean = torch.as_tensor(yn.mean, dtype=xs.dtype)
         std = torch.as_tensor(yn.std, dtype=xs.dtype)
         return self.nets[name](xs) * std + mean
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """x (B, 2 nv) -> mean stress (B, nv), mean D (B, nv, nv), stress std (B, nv).
+    def member_predictions(self, x: np.ndarray) -> np.ndarray:
+        """Stress of every member, (M, B, nv) [Pa], for x (B, 2 nv) = [strain, phi]."""
+        name = "joint" if self.mode == "joint" else "stress"
+        with torch.no_grad():
+            return self._net_out(name, self._scaled(x))[..., : self.nv].numpy()
 
-        Uses ``meta["inference_threads"]`` torch threads (default 1: the FEM's
-        batches of a few hundred points gain nothing from more).
+    def respond(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x (B, 2 nv) -> mean stress (B, nv) [Pa], mean D (B, nv, nv) [Pa], stress std (B, nv).
+
+        D is the learnt one (joint, separate) or d mean stress / d strain by
+        autograd (autodiff). Uses ``meta["inference_threads"]`` torch threads
+        (default 1: the FEM's batches of a few hundred points gain nothing from more).
         """
-        nv = self.nv
-        torch.set_num_threads(int(self.meta.get("inference_threads", 1)))
-        dtype = next(iter(self.nets.values())).weights[0].dtype
-        xs = torch.as_tensor((x - self.x_norm.mean) / self.x_norm.std, dtype=dtype)
+        nv, xs = self.nv, self._scaled(x)
         if self.mode == "autodiff":
             xs.requires_grad_(True)
             s = self._net_out("stress", xs)  # (M, B, nv)
-            mean_s = s.mean(0)
-            # d sigma_i / d eps_j: sum over the batch is fine (rows are independent)
-            rows = [
-                torch.autograd.grad(mean_s[:, i].sum(), xs, retain_graph=i < nv - 1)[0]
-                for i in range(nv)
-            ]
-            D = torch.stack(rows, 1)[:, :, :nv] / torch.as_tensor(self.x_norm.std[:nv], dtype=dtype)
+            jac = mean_jacobian(s.mean(0), xs)[:, :, :nv]
+            D = jac / torch.as_tensor(self.x_norm.std[:nv], dtype=xs.dtype)
             s = s.detach()
-            return (
-                s.mean(0).numpy(),
-                D.detach().numpy(),
-                s.std(0).numpy() if s.shape[0] > 1 else np.zeros_like(s[0].numpy()),
-            )
-        with torch.no_grad():
-            if self.mode == "joint":
-                out = self._net_out("joint", xs)
-                s, d = out[..., :nv], out[..., nv:]
-            else:
-                s, d = self._net_out("stress", xs), self._net_out("stiffness", xs)
-            D = d.mean(0).reshape(-1, nv, nv)
-            sd = s.std(0) if s.shape[0] > 1 else torch.zeros_like(s[0])
-            return s.mean(0).numpy(), D.numpy(), sd.numpy()
+        else:
+            with torch.no_grad():
+                if self.mode == "joint":
+                    out = self._net_out("joint", xs)
+                    s, d = out[..., :nv], out[..., nv:]
+                else:
+                    s, d = self._net_out("stress", xs), self._net_out("stiffness", xs)
+                D = d.mean(0).reshape(-1, nv, nv)
+        sd = s.std(0) if s.shape[0] > 1 else torch.zeros_like(s[0])
+        return s.mean(0).numpy(), D.detach().numpy(), sd.numpy()
 
-    # ------------------------------------------------------------ persistence
-    def save(self, folder: str | Path) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        torch.save({k: v.state_dict() for k, v in self.nets.items()}, folder / "weights.pt")
-        meta = {
-            **self.meta,
-            "mode": self.mode,
-            "nv": self.nv,
-            "features": FEATURES,
-            "x_norm": self.x_norm.to_dict(),
-            "y_norm": {k: v.to_dict() for k, v in self.y_norm.items()},
-            "nets": {
-                k: {"sizes": v.sizes, "members": v.members, "activation": v.activation}
-                for k, v in self.nets.items()
+    # ---------------------------------------------------------------- the seam
+    @property
+    def seam_tangent(self) -> str:
+        """'tangent' (autodiff: exact derivative of the network) or 'secant' (a learnt D)."""
+        return "tangent" if self.mode == "autodiff" else "secant"
+
+    def seam_voigt(self) -> int:
+        """Voigt length served at the seam (the strain and stress size nv)."""
+        return self.nv
+
+    def training_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max) of the inputs [strain, phi] (2 nv,) over the training rows."""
+        return self.x_min, self.x_max
+
+    def initial_state(self, n: int) -> dict[str, np.ndarray]:
+        """Unstrained points: strain and phi (n, nv) zero."""
+        return {"strain": np.zeros((n, self.nv)), "phi": np.zeros((n, self.nv))}
+
+    def seam_step(self, strain: np.ndarray, state: dict[str, np.ndarray]) -> SeamStep:
+        """Seed 000 Algorithm 2: inputs (trial strain, phi of the last converged step);
+        the next phi adds |strain - committed strain| (Eq. 12)."""
+        x = np.hstack([strain, state["phi"]])
+        s, D, sd = self.respond(x)
+        new = {"strain": strain.copy(), "phi": state["phi"] + np.abs(strain - state["strain"])}
+        return SeamStep(s, sd, D, new, x)
+
+    # ---------------------------------------------------------------- persistence
+    def to_record(self) -> dict:
+        """model.json content (see :mod:`mslearn.learn.persistence`)."""
+        return {
+            **common_record(self.meta, self.inputs),
+            "kind": self.kind,
+            "architecture": {
+                "mode": self.mode,
+                "nv": self.nv,
+                "dtype": self.meta.get("dtype", "float64"),
+                "nets": {
+                    k: {"sizes": v.sizes, "members": v.members, "activation": v.activation}
+                    for k, v in self.nets.items()
+                },
             },
-            "mslearn_version": __version__,
+            "normalisers": {
+                "x": self.x_norm.to_dict(),
+                "y": {k: v.to_dict() for k, v in self.y_norm.items()},
+            },
+            "features": {
+                "name": FEATURES,
+                "inputs": list(self.inputs),
+                "outputs": list(self.outputs),
+            },
+            "fitted": self.fitted,
         }
-        (folder / "model.json").write_text(json.dumps(meta, indent=2))
-        return folder
+
+    def weights(self) -> dict:
+        """State dict of every network, by name."""
+        return {k: v.state_dict() for k, v in self.nets.items()}
 
     @classmethod
-    def load(cls, folder: str | Path) -> Surrogate:
-        folder = Path(folder)
-        if not (folder / "model.json").is_file() or not (folder / "weights.pt").is_file():
-            raise MslearnInputError(
-                f"model {str(folder)!r} not found (expected model.json and "
-                "weights.pt in that folder)"
-            )
-        try:
-            meta = json.loads((folder / "model.json").read_text())
-            weights = torch.load(folder / "weights.pt", weights_only=True)
-            dtype = torch.float64 if meta.get("dtype", "float64") == "float64" else torch.float32
-            nets = {}
-            for name, a in meta["nets"].items():
-                net = CommitteeMLP(
-                    a["sizes"][0],
-                    a["sizes"][-1],
-                    tuple(a["sizes"][1:-1]),
-                    a["members"],
-                    a["activation"],
-                    dtype=dtype,
-                )
-                net.load_state_dict(weights[name])
-                nets[name] = net
-        except (OSError, KeyError, ValueError, RuntimeError, pickle.UnpicklingError) as exc:
-            raise MslearnInputError(f"model {str(folder)!r} is corrupted: {exc}") from None
-        if meta.get("features") != FEATURES:
-            raise MslearnInputError(
-                f"model {str(folder)!r} uses features "
-                f"{meta.get('features')!r}; this version expects {FEATURES!r}"
-            )
-        return cls(
-            meta["mode"],
-            nets,
-            Standardiser.from_dict(meta["x_norm"]),
-            {k: Standardiser.from_dict(v) for k, v in meta["y_norm"].items()},
-            int(meta["nv"]),
-            meta,
-        )
+    def from_record(cls, record: dict, weights: dict) -> MLPCommittee:
+        """Rebuild from model.json content and weights (format 1 or 2)."""
+        feats = record.get("features")
+        name = feats.get("name") if isinstance(feats, dict) else feats
+        if name != FEATURES:
+            raise MslearnInputError(f"features {name!r}; this version expects {FEATURES!r}")
+        arch, norms = record["architecture"], record["normalisers"]
+        dtype = torch.float64 if arch.get("dtype", "float64") == "float64" else torch.float32
+        nets = {}
+        for name, a in arch["nets"].items():
+            s = a["sizes"]
+            net = CommitteeMLP(s[0], s[-1], tuple(s[1:-1]), a["members"], a["activation"], 0, dtype)
+            net.load_state_dict(weights[name])
+            nets[name] = net
+        meta = {"dtype": arch.get("dtype", "float64"), **record_meta(record)}
+        x_norm = Standardiser.from_dict(norms["x"])
+        y_norm = {k: Standardiser.from_dict(v) for k, v in norms["y"].items()}
+        return cls(arch["mode"], nets, x_norm, y_norm, int(arch["nv"]), meta)
 
 
-class SurrogateMaterial:
-    """The surrogate at ``n_points`` Gauss points (seed 000 Algorithm 2).
-
-    ``symmetric_d`` symmetrises the predicted D (the DEM contact D it learns is
-    symmetric). Stiffness kind: "secant" for learnt D, "tangent" for autodiff.
-    """
-
-    def __init__(
-        self,
-        surrogate: Surrogate,
-        n_points: int,
-        dim: int = 2,
-        symmetric_d: bool = True,
-        range_tolerance: float = 0.05,
-    ) -> None:
-        stiffness = "tangent" if surrogate.mode == "autodiff" else "secant"
-        # history lives in phi (accumulated |d strain| of converged steps)
-        self.features = MaterialFeatures(dim, tangent=stiffness, history=True)
-        nv = self.features.n_voigt
-        if surrogate.nv != nv:
-            raise MslearnInputError(
-                f"the model was trained for {surrogate.nv} stress components "
-                f"({'2D' if surrogate.nv == 3 else '3D'}); this problem is {dim}D ({nv})"
-            )
-        self.model, self.n_points, self.n_voigt = surrogate, int(n_points), nv
-        self.symmetric_d = symmetric_d
-        span = surrogate.x_max - surrogate.x_min
-        self._lo = surrogate.x_min - range_tolerance * span
-        self._hi = surrogate.x_max + range_tolerance * span
-        self._strain = np.zeros((self.n_points, nv))
-        self._phi = np.zeros((self.n_points, nv))
-        self._trial: np.ndarray | None = None
-
-    def trial(self, strain: np.ndarray) -> MaterialResponse:
-        strain = check_strain(strain, self.n_points, self.n_voigt)
-        x = np.hstack([strain, self._phi])
-        s, D, sd = self.model.predict(x)
-        if self.symmetric_d:
-            D = 0.5 * (D + np.swapaxes(D, 1, 2))
-        out = ((x < self._lo) | (x > self._hi)).any(axis=1)
-        norm = np.linalg.norm(s, axis=1)
-        extras = {
-            "stress_std": sd,
-            "out_of_range": out.astype(float),
-            "uncertainty": np.linalg.norm(sd, axis=1) / np.maximum(norm, 1e-300),
-        }
-        self._trial = strain
-        kind = "tangent" if self.model.mode == "autodiff" else "secant"
-        return MaterialResponse(s, D, kind, extras)
-
-    def commit(self) -> None:
-        if self._trial is None:
-            raise RuntimeError("commit() called before trial()")
-        self._phi = self._phi + np.abs(self._trial - self._strain)
-        self._strain = self._trial.copy()
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        return {"strain": self._strain.copy(), "phi": self._phi.copy()}
-
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        self._strain = np.array(state["strain"], float)
-        self._phi = np.array(state["phi"], float)
-        self._trial = None
+#: the name this class had before the surrogate protocol
+Surrogate = MLPCommittee
+#: the name of the seam adapter before it served every kind
+SurrogateMaterial = CommitteeMaterial
