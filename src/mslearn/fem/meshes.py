@@ -356,3 +356,15 @@ def polar_annulus_mesh(
     if not np.array_equal(m.facets, base.facets):
         raise RuntimeError("polar_annulus_mesh: facet numbering changed under the polar map")
     return m.with_boundaries(named)
+
+
+def facets_away_from(m: fe.Mesh, facets: np.ndarray, point: tuple[float, float]) -> np.ndarray:
+    """The facets of ``facets`` (index array) with no vertex at ``point`` (x, y) [m].
+
+    Used to leave a corner node out of a boundary whose reaction measures a load when
+    another support also holds that node (its reaction would mix both).
+    """
+    ends = m.p[:, m.facets[:, facets]]  # (2, 2, n) vertex coordinates
+    tol = 1e-9 * float(np.ptp(m.p, axis=1).max())
+    at = np.any((np.abs(ends[0] - point[0]) < tol) & (np.abs(ends[1] - point[1]) < tol), axis=0)
+    return np.asarray(facets)[~at]
