@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from mslearn.micro.dem.disk2d.engine import make_ctrl, run_batch
-from mslearn.micro.dem.disk2d.kernels import D_NBUILD, D_NC
+from mslearn.micro.dem.disk2d.engine import Diagnostics, make_control, run_batch
 from mslearn.micro.dem.disk2d.state import DEMState
 from mslearn.micro.dem.params import ContactParams
 from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
@@ -40,10 +39,10 @@ def _packing(law: str, n: int, seed: int) -> DEMState:
     return prepare_packing(PackingOptions(n_particles=n, seed=seed), p).state
 
 
-def _run(state: DEMState, steps: int) -> tuple[float, np.ndarray]:
+def _run(state: DEMState, steps: int) -> tuple[float, float, Diagnostics]:
     # shear at 1e-5 per step plus a small compression: contacts change
     etgt = state.strain + np.array([-0.2e-5, 0.0, 1e-5]) * steps
-    ctrl = make_ctrl(state.n_rves, etgt=etgt, nload=steps, nrelax=0)
+    ctrl = make_control(state.n_rves, strain_target=etgt, n_load=steps, n_relax=0)
     t0 = time.perf_counter()
     c0 = time.process_time()
     d = run_batch(state, ctrl)
@@ -80,8 +79,8 @@ def run_benchmark(options: BenchOptions = BenchOptions()) -> dict:
                     if t < best:
                         best = t
                         pairs = 0.5 * (pairs0 + float(st.npairs.sum()))
-                        contacts = float(d[:, D_NC].sum())
-                        builds = float(d[:, D_NBUILD].mean())
+                        contacts = float(d.n_contacts.sum())
+                        builds = float(d.n_builds.mean())
                 ps = R * o.n_particles * o.steps / best
                 configs.append(
                     dict(

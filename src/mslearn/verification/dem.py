@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 
-from mslearn.micro.dem.disk2d.engine import make_ctrl, run_batch
+from mslearn.micro.dem.disk2d.engine import Diagnostics, make_control, run_batch
 from mslearn.micro.dem.disk2d.homogenise import homogenise
-from mslearn.micro.dem.disk2d.kernels import D_KE, D_NC, D_PE, contact_forces
 from mslearn.micro.dem.disk2d.loading import LoadOptions, apply_strain, load
+from mslearn.micro.dem.disk2d.probe import build_pair_list, evaluate_contacts
 from mslearn.micro.dem.disk2d.state import DEMState
 from mslearn.micro.dem.params import ContactParams, critical_time_step, pair_stiffness
 from mslearn.micro.dem.prepare import PackingOptions, prepare_packing
@@ -28,8 +28,8 @@ def _case(name, value, reference, tolerance, passed=None) -> dict:
     )
 
 
-def _steps(st: DEMState, n: int) -> np.ndarray:
-    c = make_ctrl(st.n_rves, nload=n, etgt=st.strain, rot=st.rotation)
+def _steps(st: DEMState, n: int) -> Diagnostics:
+    c = make_control(st.n_rves, n_load=n, strain_target=st.strain, rotation_target=st.rotation)
     return run_batch(st, c)
 
 
@@ -90,17 +90,8 @@ def case_hertz() -> list[dict]:
     for ov in np.geomspace(1e-6, 1e-3, 7):
         x = np.array([[0.1, 0.1], [0.1 + 2 * r - ov, 0.1]])
         st = DEMState.from_particles(x, np.array([r, r]), np.eye(2) * 0.4, p)
-        n = st.n_particles[0]
-        F = np.zeros((n, 2))
-        T = np.zeros(n)
-        acc = np.zeros(12)
-        from mslearn.micro.dem.disk2d.neighbours import build_pairs
-
-        k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
-                        st.pair_fs, st.pair_mr, 0)  # fmt: skip
-        contact_forces(st.s, st.v, st.omega, st.radius, st.h[0], st.dh[0], st.params[0],
-                       st.pair_i, st.pair_j, st.pair_n, st.pair_fs, st.pair_fn, st.pair_flag, k,
-                       F, T, st.mass, acc)  # fmt: skip
+        build_pair_list(st)
+        F = evaluate_contacts(st).force
         worst = max(worst, abs(F[1, 0] / (c * ov**1.5) - 1.0))
     out = [_case("dem.hertz.force_overlap_max_rel_error", worst, 0.0, 1e-9)]
     v0 = 0.1
@@ -118,19 +109,11 @@ def case_coulomb_sliding() -> list[dict]:
     ov = 1e-5
     x = np.array([[0.1, 0.1], [0.1, 0.1 + 2 * r - ov]])
     st = DEMState.from_particles(x, np.array([r, r]), np.eye(2) * 0.4, p)
-    from mslearn.micro.dem.disk2d.neighbours import build_pairs
-
-    k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
-                    st.pair_fs, st.pair_mr, 0)  # fmt: skip
+    build_pair_list(st)
     st.v[1] = [1e-3, 0.0]  # j slides along -t (t = (-1, 0) for n = (0, 1))
-    F = np.zeros((2, 2))
-    T = np.zeros(2)
-    acc = np.zeros(12)
     ratio_max = 0.0
     for _ in range(400):
-        contact_forces(st.s, st.v, st.omega, st.radius, st.h[0], st.dh[0], st.params[0],
-                       st.pair_i, st.pair_j, st.pair_n, st.pair_fs, st.pair_fn, st.pair_flag, k,
-                       F, T, st.mass, acc)  # fmt: skip
+        evaluate_contacts(st, full=False, need_k=False)
         ratio_max = max(ratio_max, abs(st.pair_fs[0]) / (p.friction * st.pair_fn[0]))
     return [
         _case("dem.coulomb.max_ft_over_mu_fn", ratio_max, 1.0, 1e-14),
@@ -141,31 +124,20 @@ def case_coulomb_sliding() -> list[dict]:
 def case_rolling_limit() -> list[dict]:
     """Rolling resistance: two pressed disks, one spinning at a constant rate;
     the rolling moment grows as kr dtheta and stops exactly at eta R fn."""
-    from mslearn.micro.dem.disk2d.forces import N_WORK, contact_forces_split
-    from mslearn.micro.dem.disk2d.neighbours import build_pairs
-
     p = ContactParams(local_damping=0.0, rolling_stiffness=1.0, rolling_friction=0.2)
     r = 0.01
     ov = 1e-5
     x = np.array([[0.1, 0.1], [0.1, 0.1 + 2 * r - ov]])
     st = DEMState.from_particles(x, np.array([r, r]), np.eye(2) * 0.4, p)
-    k = build_pairs(st.s, st.radius, st.h[0], st.skin[0], st.pair_i, st.pair_j, st.pair_n,
-                    st.pair_fs, st.pair_mr, 0)  # fmt: skip
+    build_pair_list(st)
     st.omega[1] = 1.0
-    F = np.zeros((2, 2))
-    T = np.zeros(2)
-    acc = np.zeros(12)
-    w = np.zeros((N_WORK, st.pair_i.shape[0]))
     kn, kt = pair_stiffness(p, r, r)
     R = r / 2
     kr = kt * R * R
     first = None
     ratio = 0.0
-    for it in range(20000):
-        contact_forces_split(st.s, st.v, st.omega, st.radius, st.h[0], st.dh[0], st.params[0],
-                             st.pair_i, st.pair_j, st.pair_n, st.pair_fs, st.pair_mr,
-                             st.pair_fn, st.pair_flag, k, F, T, st.mass, acc, False, False, w,
-                             it == 0)  # fmt: skip
+    for _ in range(20000):
+        evaluate_contacts(st, full=False, need_k=False)
         if first is None:
             first = st.pair_mr[0]
         ratio = max(ratio, abs(st.pair_mr[0]) / (0.2 * R * st.pair_fn[0]))
@@ -195,13 +167,13 @@ def case_energy(st: DEMState, n_steps: int = 10_000, ke_ratio: float = 0.1) -> l
     st.v[:] = rng.normal(0, 1.0, st.v.shape)
     st.omega[:] = 0
     # scale the velocities: kinetic energy = ke_ratio * elastic energy
-    pe = _steps(st.copy(), 1)[0, D_PE]
+    pe = _steps(st.copy(), 1).elastic_energy[0]
     st.v *= math.sqrt(ke_ratio * pe / (0.5 * np.sum(st.mass[:, None] * st.v**2)))
     es = []
     chunk = 100
     for _ in range(n_steps // chunk):
         d = _steps(st, chunk)
-        es.append(d[0, D_KE] + d[0, D_PE])
+        es.append(d.kinetic_energy[0] + d.elastic_energy[0])
     es = np.array(es)
     drift = np.max(np.abs(es - es[0])) / es[0]
     return [_case("dem.energy.relative_drift_1e4_steps", drift, 0.0, 1e-3)]
@@ -303,5 +275,4 @@ def run_cases(smoke: bool = True) -> list[dict]:
     out += case_energy(st, 2_000 if smoke else 10_000)
     for c in out:
         c.setdefault("kind", "dem")
-    _ = D_NC
     return out

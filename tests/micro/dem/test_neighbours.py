@@ -4,7 +4,13 @@ strongly sheared cells; wrapped coordinates stay in [0, 1)."""
 import numpy as np
 import pytest
 
+from mslearn.micro.dem.disk2d.arrays import Pairs
 from mslearn.micro.dem.disk2d.neighbours import build_pairs
+
+
+def _pairs(pi, pj, pn, pfs, pmr):
+    cap = pi.shape[0]
+    return Pairs(pi, pj, pn, pfs, pmr, np.zeros(cap), np.zeros(cap, np.int8), np.zeros(1, np.int64))
 
 
 def _brute(s, rad, h, skin):
@@ -35,7 +41,7 @@ def test_cell_list_matches_brute_force_under_shear(gamma):
     pn = np.zeros((40 * n, 2), np.int32)
     pfs = np.zeros(40 * n)
     s_w = s.copy()
-    k = build_pairs(s_w, rad, h, skin, pi, pj, pn, pfs, pfs.copy(), 0)
+    k = build_pairs(s_w, rad, h, skin, _pairs(pi, pj, pn, pfs, pfs.copy()), 0)
     assert k > 0
     assert np.all((s_w >= 0) & (s_w < 1))
     got = {(int(pi[q]), int(pj[q]), int(pn[q, 0]), int(pn[q, 1])) for q in range(k)}
@@ -54,7 +60,7 @@ def test_history_carried_across_rebuild_and_wrap():
     pi, pj = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
     pn, pfs = np.zeros((cap, 2), np.int32), np.zeros(cap)
     pmr = np.zeros(cap)
-    k = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, pmr, 0)
+    k = build_pairs(s, rad, h, 0.001, _pairs(pi, pj, pn, pfs, pmr), 0)
     pfs[:k] = np.arange(k) + 1.0
     key = {}
     for q in range(k):
@@ -62,7 +68,7 @@ def test_history_carried_across_rebuild_and_wrap():
         key[(int(pi[q]), int(pj[q]), round(d[0], 12), round(d[1], 12))] = pfs[q]
     s += np.array([1.0, -2.0])  # every particle leaves the cell: shifts must follow
     pmr[:k] = -pfs[:k]
-    k2 = build_pairs(s, rad, h, 0.001, pi, pj, pn, pfs, pmr, k)
+    k2 = build_pairs(s, rad, h, 0.001, _pairs(pi, pj, pn, pfs, pmr), k)
     assert k2 == k
     for q in range(k2):
         d = h @ (s[pj[q]] - s[pi[q]] + pn[q])

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.micro.dem.disk2d.engine import make_ctrl, run_batch
+from mslearn.micro.dem.disk2d.engine import make_control, run_batch
 from mslearn.micro.dem.disk2d.homogenise import Homogenised, homogenise
-from mslearn.micro.dem.disk2d.kernels import D_NRELAX, D_STATUS, D_UNB
 from mslearn.micro.dem.disk2d.state import DEMState
 from mslearn.micro.dem.params import ContactParams
 
@@ -114,21 +113,21 @@ def prepare_packing(options: PackingOptions, params: ContactParams) -> Preparati
     steps = 0
     for phase_params in (comp, params):
         st.set_params(phase_params)
-        ctrl = make_ctrl(
+        ctrl = make_control(
             1,
             mode=[1, 1, 1],
-            stgt=tgt,
-            nload=0,
-            nrelax=o.max_steps,
-            utol=o.unbalanced_tol,
-            stol=o.stress_tol,
+            strain_target=st.strain,
+            stress_target=tgt,
+            n_load=0,
+            n_relax=o.max_steps,
+            unbalanced_tol=o.unbalanced_tol,
+            stress_tol=o.stress_tol,
             gain=o.servo_gain,
-            smax=o.max_strain_per_step,
-            sref=o.p0,
+            max_strain_step=o.max_strain_per_step,
+            stress_ref=o.p0,
         )
-        ctrl[0, 3:6] = st.strain[0]
         d = run_batch(st, ctrl)
-        steps += int(d[0, D_NRELAX])
+        steps += int(d.n_relax[0])
     # the servo strain history of the preparation is not loading history:
     # reset the reference cell so the prepared packing has zero strain
     st.h_ref[:] = st.h
@@ -139,6 +138,6 @@ def prepare_packing(options: PackingOptions, params: ContactParams) -> Preparati
         state=st,
         homogenised=hom,
         steps=steps,
-        unbalanced=float(d[0, D_UNB]),
-        converged=bool(d[0, D_STATUS] == 0),
+        unbalanced=float(d.unbalanced[0]),
+        converged=bool(d.status[0] == 0),
     )

@@ -1,7 +1,8 @@
-"""Python driver around the batch kernel: control rows, capacity growth, errors.
+"""Python driver around the batch kernel: control, capacity growth, errors.
 
-``run_batch(state, ctrl)`` advances every RVE of ``state`` under its control
-row (see ``kernels.C_*``) in one parallel numba call. When an RVE's pair list
+``run_batch(state, control)`` advances every RVE of ``state`` under its row
+of the :class:`~mslearn.micro.dem.disk2d.kernels.Control` (built by
+:func:`make_control`) in one parallel numba call. When an RVE's pair list
 outgrows its capacity the state is re-laid out with more room and only the
 unfinished RVEs continue (the strain ramp restarts from where it stopped
 towards the same target, so the path is the same). NaN/inf, runaway velocity
@@ -10,11 +11,18 @@ and explosive overlaps raise :class:`DEMFailure` naming the RVE and step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError, SolverFailure
-from mslearn.micro.dem.disk2d import kernels as K
+from mslearn.micro.dem.disk2d.kernels import STATUS_TEXT, Control, Report, advance_batch
 from mslearn.micro.dem.disk2d.state import PAIR_CAPACITY_PER_PARTICLE, DEMState
+
+_DEFAULTS = dict(unbalanced_tol=1e-4, stress_tol=1e-2, gain=0.5, max_strain_step=1e-5,
+                 check_every=20, stress_ref=1.0)  # fmt: skip
+_INTS = ("mode", "n_load", "n_relax", "check_every")
+_ROWS = ("mode", "strain_target", "stress_target")
 
 
 class DEMFailure(SolverFailure, MslearnInputError):
@@ -30,89 +38,108 @@ class DEMFailure(SolverFailure, MslearnInputError):
         self.status = status
 
 
-def make_ctrl(n: int, **kw: object) -> np.ndarray:
-    """Control rows (n, N_CTRL) with defaults; keyword names as lower-case C_*
-    names without prefix (mode, etgt, stgt: (3,) or (n, 3); others scalar or (n,))."""
-    c = np.zeros((n, K.N_CTRL))
-    c[:, K.C_UTOL] = 1e-4
-    c[:, K.C_STOL] = 1e-2
-    c[:, K.C_GAIN] = 0.5
-    c[:, K.C_SMAX] = 1e-5
-    c[:, K.C_CHECK] = 20
-    c[:, K.C_SREF] = 1.0
-    names = {
-        "mode": (K.C_MODE, 3),
-        "etgt": (K.C_ETGT, 3),
-        "stgt": (K.C_STGT, 3),
-        "rot": (K.C_ROT, 1),
-        "nload": (K.C_NLOAD, 1),
-        "nrelax": (K.C_NRELAX, 1),
-        "utol": (K.C_UTOL, 1),
-        "stol": (K.C_STOL, 1),
-        "gain": (K.C_GAIN, 1),
-        "smax": (K.C_SMAX, 1),
-        "check": (K.C_CHECK, 1),
-        "sref": (K.C_SREF, 1),
-    }
-    for key, val in kw.items():
-        if key not in names:
-            raise KeyError(key)
-        i0, w = names[key]
-        arr = np.asarray(val, dtype=float)
-        if w == 1:
-            c[:, i0] = arr
-        else:
-            c[:, i0 : i0 + w] = arr
-    return c
+@dataclass(frozen=True)
+class Diagnostics:
+    """Per-RVE diagnostics of a :func:`run_batch` call, (R,) arrays; the fields of
+    :class:`~mslearn.micro.dem.disk2d.kernels.Report` (status int, the rest float)."""
+
+    status: np.ndarray
+    n_load: np.ndarray
+    n_relax: np.ndarray
+    unbalanced: np.ndarray
+    s11: np.ndarray
+    s22: np.ndarray
+    s12: np.ndarray
+    s21: np.ndarray
+    kinetic_energy: np.ndarray
+    elastic_energy: np.ndarray
+    n_contacts: np.ndarray
+    max_overlap: np.ndarray
+    step: np.ndarray
+    need_capacity: np.ndarray
+    n_builds: np.ndarray
+    sum_force: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: np.ndarray) -> Diagnostics:
+        """From the kernel's (R, len(Report._fields)) output."""
+        cols = {name: rows[:, k].copy() for k, name in enumerate(Report._fields)}
+        cols["status"] = cols["status"].astype(np.int64)
+        return cls(**cols)
 
 
-def run_batch(state: DEMState, ctrl: np.ndarray, max_regrow: int = 4) -> np.ndarray:
-    """Advance ``state`` in place; returns diagnostics (R, N_DIAG) (see kernels.D_*)."""
+assert tuple(f.name for f in fields(Diagnostics)) == Report._fields
+
+
+def make_control(n: int, **kw: object) -> Control:
+    """Control of n RVEs with defaults; keywords are the fields of
+    :class:`~mslearn.micro.dem.disk2d.kernels.Control`, each (3,) or (n, 3)
+    for mode / strain_target / stress_target, a scalar or (n,) for the others.
+    Defaults: strain control to zero strain, no steps, unbalanced_tol 1e-4,
+    stress_tol 1e-2, gain 0.5, max_strain_step 1e-5, check_every 20,
+    stress_ref 1 Pa."""
+    unknown = set(kw) - set(Control._fields)
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    vals = {}
+    for name in Control._fields:
+        shape = (n, 3) if name in _ROWS else (n,)
+        dtype = np.int64 if name in _INTS else np.float64
+        val = np.asarray(kw.get(name, _DEFAULTS.get(name, 0)), dtype=float)
+        vals[name] = np.ascontiguousarray(np.broadcast_to(val, shape), dtype=dtype).copy()
+    return Control(**vals)
+
+
+def _copy_control(c: Control) -> Control:
+    return Control(*[np.array(a) for a in c])
+
+
+def _raise_failures(d: Diagnostics, active: np.ndarray) -> None:
+    for r in np.flatnonzero(active & (d.status < 0) & (d.status != -4)):
+        st = int(d.status[r])
+        raise DEMFailure(
+            f"DEM RVE {r} stopped at step {int(d.step[r])}: {STATUS_TEXT[st]} "
+            f"(max overlap/radius {d.max_overlap[r]:.3g}, kinetic energy "
+            f"{d.kinetic_energy[r]:.3g} J)",
+            rve=int(r),
+            step=int(d.step[r]),
+            status=st,
+        )
+
+
+def run_batch(state: DEMState, control: Control, max_regrow: int = 4) -> Diagnostics:
+    """Advance ``state`` in place under ``control`` (one row per RVE); returns the
+    :class:`Diagnostics` (steps summed over capacity regrowths)."""
     R = state.n_rves
-    if ctrl.shape != (R, K.N_CTRL):
-        raise MslearnInputError(f"control rows {ctrl.shape}: expected ({R}, {K.N_CTRL})")
-    ctrl = ctrl.copy()
-    diag = np.zeros((R, K.N_DIAG))
+    if control.n_load.shape != (R,):
+        raise MslearnInputError(f"control for {control.n_load.shape[0]} RVEs: expected {R}")
+    ctrl = _copy_control(control)
+    rows = np.zeros((R, len(Report._fields)))
     tot_load = np.zeros(R)
     tot_relax = np.zeros(R)
     per = PAIR_CAPACITY_PER_PARTICLE
     for _attempt in range(max_regrow + 1):
-        d = np.zeros((R, K.N_DIAG))
-        K.advance_batch(
-            state.s, state.v, state.omega, state.theta, state.radius, state.mass, state.inertia,
-            state.disp, state.pair_i, state.pair_j, state.pair_n, state.pair_fs, state.pair_mr,
-            state.pair_fn,
-            state.pair_flag, state.npairs, state.p_off, state.c_off, state.h, state.h_ref,
-            state.dh, state.h_build, state.strain, state.rotation, state.step, state.params,
-            ctrl, d,
-        )  # fmt: skip
-        active = (ctrl[:, K.C_NLOAD] + ctrl[:, K.C_NRELAX]) > 0
-        diag[active] = d[active]
-        tot_load += d[:, K.D_NLOAD]
-        tot_relax += d[:, K.D_NRELAX]
-        status = d[:, K.D_STATUS].astype(int)
-        for r in np.flatnonzero(active & (status < 0) & (status != -4)):
-            st = int(status[r])
-            raise DEMFailure(
-                f"DEM RVE {r} stopped at step {int(d[r, K.D_FAILSTEP])}: {K.STATUS_TEXT[st]} "
-                f"(max overlap/radius {d[r, K.D_MAXOV]:.3g}, kinetic energy {d[r, K.D_KE]:.3g} J)",
-                rve=int(r),
-                step=int(d[r, K.D_FAILSTEP]),
-                status=st,
-            )
-        grow = active & (status == -4)
+        out = np.zeros_like(rows)
+        advance_batch(*state.kernel_arrays(), ctrl, out)
+        d = Diagnostics.from_rows(out)
+        active = (ctrl.n_load + ctrl.n_relax) > 0
+        rows[active] = out[active]
+        tot_load += d.n_load
+        tot_relax += d.n_relax
+        _raise_failures(d, active)
+        grow = active & (d.status == -4)
         if not grow.any():
             break
         per *= 2
-        new = state.with_capacity(per)
-        state.restore(new)
+        state.restore(state.with_capacity(per))
         # continue only the RVEs that stopped; the rest do nothing
-        ctrl[~grow, K.C_NLOAD] = 0
-        ctrl[~grow, K.C_NRELAX] = 0
-        ctrl[grow, K.C_NLOAD] -= d[grow, K.D_NLOAD]
-        ctrl[grow, K.C_NRELAX] -= d[grow, K.D_NRELAX]
+        ctrl.n_load[~grow] = 0
+        ctrl.n_relax[~grow] = 0
+        ctrl.n_load[grow] -= d.n_load[grow].astype(np.int64)
+        ctrl.n_relax[grow] -= d.n_relax[grow].astype(np.int64)
     else:
         raise DEMFailure("DEM pair-list capacity could not be grown enough", -1, -1, -4)
-    diag[:, K.D_NLOAD] = tot_load
-    diag[:, K.D_NRELAX] = tot_relax
+    diag = Diagnostics.from_rows(rows)
+    diag.n_load[:] = tot_load
+    diag.n_relax[:] = tot_relax
     return diag

@@ -1,39 +1,87 @@
-"""Contact forces in three passes: gather / contiguous math / scatter.
+"""Contact forces of one RVE in passes: gather / contiguous contact law / scatter.
 
-Same physics as :func:`mslearn.micro.dem.disk2d.kernels.contact_forces` (the scalar
-reference, kept for the unit tests of the contact law); this version splits
-the pair loop so that the middle pass reads and writes contiguous scratch
-arrays without branches and can be vectorised by LLVM (the anchor probe
-measured a 1.5x gain for this split). ``work`` is a (N_WORK, cap) scratch
-array owned by the caller.
+This is the one force evaluation of the engine (the step loop calls it, and
+so do the verification cases through
+:mod:`~mslearn.micro.dem.disk2d.probe`). The pair loop is split so that the
+middle pass applies :func:`~mslearn.micro.dem.disk2d.contact.contact_law` to
+contiguous scratch rows without branches, which LLVM vectorises (a 1.5x gain
+on the whole step when it was introduced). The scratch rows are a
+:class:`Work` owned by the caller.
+
+Kinematics (pair i-j): branch ``d = h (s_j - s_i + n)``; relative
+displacement of j w.r.t. i over the last step
+``u = (v_j - v_i) dt + dh (s_j - s_i + n)``; ``du_t = u . t - (w_i dt +
+w_cell) l_i - (w_j dt + w_cell) l_j`` with branch lengths
+``l = r - un / 2``, so a rigid rotation of the cell creates no tangential
+displacement.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
+import numpy as np
 from numba import njit
 
-from mslearn.micro.dem.params import (
-    LAW_LINEAR,
-    P_DT,
-    P_ETA,
-    P_KN,
-    P_KR,
-    P_KT,
-    P_LAW,
-    P_MAXOV,
-    P_MU,
-    P_VISC_N,
-    P_VISC_T,
+from mslearn.micro.dem.disk2d.contact import (
+    contact_energy,
+    contact_law,
+    contact_stiffness,
+    rolling_law,
 )
 
-N_WORK = 10
-W_DX, W_DY, W_UX, W_UY, W_WI, W_WJ, W_RI, W_RJ, W_MS, W_MR = range(N_WORK)
+FAST = {"reassoc", "contract", "arcp", "nsz"}  # no "nnan"/"ninf": NaN checks stay valid
+
+
+class Work(NamedTuple):
+    """Scratch rows (cap,) of the force passes; fx, fy, ti, tj overwrite ux, uy, wi, wj."""
+
+    dx: np.ndarray  # branch vector [m]
+    dy: np.ndarray
+    ux: np.ndarray  # relative displacement over the step [m]; then the force on j [N]
+    uy: np.ndarray
+    wi: np.ndarray  # rotation of i over the step (own + cell) [rad]; then the torque on i [N m]
+    wj: np.ndarray  # the same for j
+    ri: np.ndarray  # radius of i [m] (filled after each rebuild)
+    rj: np.ndarray  # radius of j [m]
+    mstar: np.ndarray  # reduced mass [kg]
+    mr: np.ndarray  # rolling moment on j [N m]
+
+
+class ContactSums(NamedTuple):
+    """Sums over the contacts of one RVE returned by :func:`contact_forces`.
+
+    ``fx_dx .. fy_dy``: ``sum f_a d_b`` [N m] (Love-Weber stress without the
+    ``-1/V``, seed 000 Eq. 10). ``k11, k22, k33``: diagonal of the affine
+    stiffness (Eq. 11) times V [N m] (servo steps only). ``energy`` elastic
+    [J], ``sum_force`` sum |f| [N], ``max_overlap`` max overlap / min radius
+    (check steps, or whenever an overlap is beyond the limit); ``n_contacts``.
+    """
+
+    fx_dx: float
+    fx_dy: float
+    fy_dx: float
+    fy_dy: float
+    k11: float
+    k22: float
+    k33: float
+    energy: float
+    sum_force: float
+    n_contacts: float
+    max_overlap: float
+
+
+@njit(cache=True)
+def new_work(cap):
+    """Uninitialised scratch rows for ``cap`` pair slots."""
+    a = np.empty((10, cap))
+    return Work(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
 
 
 @njit(cache=True)
 def _cell_spin_dt(h, dh):
+    """Rotation of the cell over the step: skew part of ``dh h_prev^-1`` [rad]."""
     p00 = h[0, 0] - dh[0, 0]
     p01 = h[0, 1] - dh[0, 1]
     p10 = h[1, 0] - dh[1, 0]
@@ -45,15 +93,23 @@ def _cell_spin_dt(h, dh):
 
 
 @njit(cache=True)
-def _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w):
+def pair_constants(p, q, npairs, w):
+    """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
+    for c in range(npairs):
+        i = q.i[c]
+        j = q.j[c]
+        w.ri[c] = p.radius[i]
+        w.rj[c] = p.radius[j]
+        w.mstar[c] = p.mass[i] * p.mass[j] / (p.mass[i] + p.mass[j])
+
+
+@njit(cache=True)
+def _gather(p, q, npairs, h, dh, dt, wdt, w):
+    """Branch vectors, relative displacements and rotations over the step into ``w``."""
+    s, v, om, pi, pj, pn = p.s, p.v, p.omega, q.i, q.j, q.shift
     h00, h01, h10, h11 = h[0, 0], h[0, 1], h[1, 0], h[1, 1]
     d00, d01, d10, d11 = dh[0, 0], dh[0, 1], dh[1, 0], dh[1, 1]
-    dx = w[W_DX]
-    dy = w[W_DY]
-    ux = w[W_UX]
-    uy = w[W_UY]
-    wi = w[W_WI]
-    wj = w[W_WJ]
+    dx, dy, ux, uy, wi, wj = w.dx, w.dy, w.ux, w.uy, w.wi, w.wj
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
@@ -67,30 +123,14 @@ def _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w):
         wj[c] = om[j] * dt + wdt
 
 
-@njit(cache=True)
-def pair_constants(rad, mass, pi, pj, npairs, w):
-    """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
-    for c in range(npairs):
-        i = pi[c]
-        j = pj[c]
-        w[W_RI, c] = rad[i]
-        w[W_RJ, c] = rad[j]
-        w[W_MS, c] = mass[i] * mass[j] / (mass[i] + mass[j])
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _law_pass(prm, q, npairs, w):
+    """The contact law on every pair slot (open ones give zero force), branch-free.
 
-
-@njit(cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"}, error_model="numpy")
-def _compute(law, knc, ktc, mu, bn, bt, visc, dt, maxov, pfs, pfn, pflag, npairs, w, acc):
-    """Branch-free contact law; overwrites ux, uy, wi, wj with fx, fy, ti, tj."""
-    dx = w[W_DX]
-    dy = w[W_DY]
-    ux = w[W_UX]
-    uy = w[W_UY]
-    wi = w[W_WI]
-    wj = w[W_WJ]
-    ri = w[W_RI]
-    rj = w[W_RJ]
-    ms = w[W_MS]
-    lin = law == LAW_LINEAR
+    Updates q.fs, q.fn, q.flag; overwrites w.ux, w.uy, w.wi, w.wj with the
+    force on j and the torques on i and j. Returns (sum fx dx, sum fx dy,
+    sum fy dx, sum fy dy, contacts, contacts beyond the overlap limit)."""
+    dx, dy, ux, uy, wi, wj, ri, rj, ms = w.dx, w.dy, w.ux, w.uy, w.wi, w.wj, w.ri, w.rj, w.mstar
     a0 = a1 = a2 = a3 = a9 = nbad = 0.0
     for c in range(npairs):
         x = dx[c]
@@ -110,32 +150,11 @@ def _compute(law, knc, ktc, mu, bn, bt, visc, dt, maxov, pfs, pfn, pflag, npairs
         lj = r2 - 0.5 * ovp
         dun = ux[c] * nx + uy[c] * ny
         dut = uy[c] * nx - ux[c] * ny - (wi[c] * li + wj[c] * lj)
-        rr = r1 * r2 / rs
-        if lin:
-            kn = knc * rr
-            kt = ktc * kn
-            kn_tan = kn
-        else:
-            sq = math.sqrt(4.0 * rr * ovp)
-            kn = knc * sq
-            kt = ktc * sq
-            kn_tan = 1.5 * kn
-        fn = kn * ovp
-        fmax = mu * fn
-        fs = pfs[c] - kt * dut
-        slide = abs(fs) > fmax
-        fs = fmax if fs > fmax else fs
-        fs = -fmax if fs < -fmax else fs
-        fs = fs if inside else 0.0
-        pfs[c] = fs
-        pfn[c] = fn
-        pflag[c] = (2 if slide else 1) if inside else 0
-        fnt = fn
-        fst = fs
-        if visc:
-            m = ms[c]
-            fnt -= (2.0 * bn * math.sqrt(m * kn_tan) * dun / dt) if inside else 0.0
-            fst -= (2.0 * bt * math.sqrt(m * kt) * dut / dt) if (inside and not slide) else 0.0
+        fn, fs, fnt, fst, flag = contact_law(prm, r1 * r2 / rs, ovp, inside, q.fs[c], dun, dut,
+                                             ms[c])  # fmt: skip
+        q.fs[c] = fs
+        q.fn[c] = fn
+        q.flag[c] = flag
         fx = fnt * nx - fst * ny
         fy = fnt * ny + fst * nx
         ux[c] = fx
@@ -149,126 +168,81 @@ def _compute(law, knc, ktc, mu, bn, bt, visc, dt, maxov, pfs, pfn, pflag, npairs
         a9 += 1.0 if inside else 0.0
         # (a max-reduction here would stop LLVM from vectorising the loop)
         rsm = 0.5 * (rs - abs(r1 - r2))
-        nbad += 1.0 if (inside and ov > maxov * rsm) else 0.0
-    acc[0] = a0
-    acc[1] = a1
-    acc[2] = a2
-    acc[3] = a3
-    acc[9] = a9
-    return nbad
+        nbad += 1.0 if (inside and ov > prm.max_overlap * rsm) else 0.0
+    return a0, a1, a2, a3, a9, nbad
 
 
 @njit(cache=True)
-def _extras(law, knc, ktc, npairs, pfs, pfn, w, acc, full, need_k):
-    """Servo stiffness diagonal (need_k) and energy, sum |f|, overlap ratio (full)."""
-    dx = w[W_DX]
-    dy = w[W_DY]
-    fxa = w[W_UX]
-    fya = w[W_UY]
-    ri = w[W_RI]
-    rj = w[W_RJ]
+def _servo_stiffness(kn, kt, nx, ny, d2):
+    """Diagonal (11, 22, 12) of one contact's affine stiffness (Eq. 11) times V [N m]."""
+    n11 = nx * nx
+    n22 = ny * ny
+    ktn = kt * n11 * n22
+    g = 0.5 * (n11 - n22)
+    return ((kn * n11 * n11 + ktn) * d2, (kn * n22 * n22 + ktn) * d2,
+            (kn * n11 * n22 + kt * g * g) * d2)  # fmt: skip
+
+
+@njit(cache=True)
+def _extras(prm, q, npairs, w, full, need_k):
+    """Servo stiffness diagonal (need_k) and energy, sum |f|, max overlap ratio (full)."""
     a4 = a5 = a6 = a7 = a8 = a10 = 0.0
     for c in range(npairs):
-        x = dx[c]
-        y = dy[c]
-        r1 = ri[c]
-        r2 = rj[c]
+        x = w.dx[c]
+        y = w.dy[c]
+        r1 = w.ri[c]
+        r2 = w.rj[c]
         rs = r1 + r2
         d2 = x * x + y * y
         if d2 >= rs * rs:
             continue
         dist = math.sqrt(d2)
         ov = rs - dist
-        rr = r1 * r2 / rs
-        if law == LAW_LINEAR:
-            kn = knc * rr
-            kt = ktc * kn
-            kn_tan = kn
-            en = 0.5 * pfn[c] * ov
-        else:
-            sq = math.sqrt(4.0 * rr * ov)
-            kn_tan = 1.5 * knc * sq
-            kt = ktc * sq
-            en = 0.4 * pfn[c] * ov
+        _, kt, kn_tan = contact_stiffness(prm, r1 * r2 / rs, ov)
         if need_k:
-            nx = x / dist
-            ny = y / dist
-            n11 = nx * nx
-            n22 = ny * ny
-            ktn = kt * n11 * n22
-            a4 += (kn_tan * n11 * n11 + ktn) * d2
-            a5 += (kn_tan * n22 * n22 + ktn) * d2
-            g = 0.5 * (n11 - n22)
-            a6 += (kn_tan * n11 * n22 + kt * g * g) * d2
+            k11, k22, k33 = _servo_stiffness(kn_tan, kt, x / dist, y / dist, d2)
+            a4 += k11
+            a5 += k22
+            a6 += k33
         if full:
-            if kt > 0:
-                en += 0.5 * pfs[c] ** 2 / kt
-            a7 += en
-            a8 += math.sqrt(fxa[c] ** 2 + fya[c] ** 2)
+            a7 += contact_energy(prm, q.fn[c], q.fs[c], ov, kt)
+            a8 += math.sqrt(w.ux[c] ** 2 + w.uy[c] ** 2)
             a10 = max(a10, ov / min(r1, r2))
-    acc[4] = a4
-    acc[5] = a5
-    acc[6] = a6
-    acc[7] = a7
-    acc[8] = a8
-    acc[10] = a10
+    return a4, a5, a6, a7, a8, a10
 
 
 @njit(cache=True)
-def _rolling(law, knc, ktc, kr_c, eta, pmr, npairs, w):
-    """Rolling resistance (optional): moment on j from the relative rotation
-    ``(w_j - w_i) dt`` (in rows W_WJ - W_WI before the math pass overwrites
-    them), elastic-perfectly plastic, into row W_MR; returns its energy."""
-    dx = w[W_DX]
-    dy = w[W_DY]
-    ri = w[W_RI]
-    rj = w[W_RJ]
-    wi = w[W_WI]
-    wj = w[W_WJ]
-    mr = w[W_MR]
+def _rolling(prm, q, npairs, w):
+    """Rolling moments (optional) from the relative rotation ``(w_j - w_i) dt`` (rows
+    wj - wi before the law pass overwrites them) into q.mr and w.mr; returns their energy."""
     e = 0.0
     for c in range(npairs):
-        r1 = ri[c]
-        r2 = rj[c]
+        r1 = w.ri[c]
+        r2 = w.rj[c]
         rs = r1 + r2
-        d2 = dx[c] ** 2 + dy[c] ** 2
+        d2 = w.dx[c] ** 2 + w.dy[c] ** 2
         if d2 >= rs * rs:
-            pmr[c] = 0.0
-            mr[c] = 0.0
+            q.mr[c] = 0.0
+            w.mr[c] = 0.0
             continue
         ov = rs - math.sqrt(d2)
         rr = r1 * r2 / rs
-        if law == LAW_LINEAR:
-            kn = knc * rr
-            kt = ktc * kn
-        else:
-            sq = math.sqrt(4.0 * rr * ov)
-            kn = knc * sq
-            kt = ktc * sq
-        kr = kr_c * kt * rr * rr
-        m = pmr[c] - kr * (wj[c] - wi[c])
-        mmax = eta * rr * kn * ov
-        if m > mmax:
-            m = mmax
-        elif m < -mmax:
-            m = -mmax
-        pmr[c] = m
-        mr[c] = m
-        if kr > 0:
-            e += 0.5 * m * m / kr
+        kn, kt, _ = contact_stiffness(prm, rr, ov)
+        m, em = rolling_law(prm, rr, ov, kn, kt, q.mr[c], w.wj[c] - w.wi[c])
+        q.mr[c] = m
+        w.mr[c] = m
+        e += em
     return e
 
 
 @njit(cache=True)
-def _scatter(pi, pj, npairs, w, F, T, roll):
-    fxa = w[W_UX]
-    fya = w[W_UY]
-    tia = w[W_WI]
-    tja = w[W_WJ]
-    for q in range(F.shape[0]):
-        F[q, 0] = 0.0
-        F[q, 1] = 0.0
-        T[q] = 0.0
+def _scatter(q, npairs, w, F, T, roll):
+    """F (N, 2), T (N,) = sums of the pair forces and torques (and rolling moments)."""
+    pi, pj, fxa, fya, tia, tja = q.i, q.j, w.ux, w.uy, w.wi, w.wj
+    for k in range(F.shape[0]):
+        F[k, 0] = 0.0
+        F[k, 1] = 0.0
+        T[k] = 0.0
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
@@ -281,41 +255,33 @@ def _scatter(pi, pj, npairs, w, F, T, roll):
         T[i] += tia[c]
         T[j] += tja[c]
     if roll:
-        mr = w[W_MR]
+        mr = w.mr
         for c in range(npairs):
             T[pj[c]] += mr[c]
             T[pi[c]] -= mr[c]
 
 
 @njit(cache=True)
-def contact_forces_split(
-    s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pmr, pfn, pflag, npairs, F, T, mass, acc, full,
-    need_k, w, fresh,
-):  # fmt: skip
-    """As kernels.contact_forces (same outputs), in gather/compute/scatter passes.
+def contact_forces(p, q, npairs, h, dh, prm, w, F, T, full, need_k, fresh):
+    """Contact forces of one RVE at its current geometry (the engine's force pass).
 
-    fresh: the pair list changed since the last call with this ``w`` (refill
-    the per-pair constants)."""
-    dt = prm[P_DT]
-    law = int(prm[P_LAW])
-    bn = prm[P_VISC_N]
-    bt = prm[P_VISC_T]
-    visc = bn > 0 or bt > 0
-    wdt = _cell_spin_dt(h, dh)
+    p: Particles and q: Pairs of one RVE (``npairs`` slots in use); h, dh:
+    (2, 2) cell and its change over the last step [m]; prm: KernelParams;
+    w: Work scratch; writes F (N, 2) [N] and T (N,) [N m] and the pair
+    histories q.fs, q.fn, q.flag (and q.mr with rolling resistance).
+    ``full``: also energy, sum |f| and the overlap ratio (check steps);
+    ``need_k``: the servo stiffness diagonal; ``fresh``: the pair list changed
+    since the last call with this ``w``. Returns :class:`ContactSums`."""
     if fresh:
-        pair_constants(rad, mass, pi, pj, npairs, w)
-    _gather(s, v, om, rad, mass, h, dh, pi, pj, pn, npairs, dt, wdt, visc, w)
-    roll = prm[P_KR] > 0
-    e_roll = 0.0
-    if roll:
-        e_roll = _rolling(law, prm[P_KN], prm[P_KT], prm[P_KR], prm[P_ETA], pmr, npairs, w)
-    ex = _compute(law, prm[P_KN], prm[P_KT], prm[P_MU], bn, bt, visc, dt, prm[P_MAXOV], pfs, pfn,
-                  pflag, npairs, w, acc)  # fmt: skip
-    for q in range(4, 9):
-        acc[q] = 0.0
-    acc[10] = 0.0
-    full = full or ex > 0.0  # beyond the overlap limit: report the ratio now
+        pair_constants(p, q, npairs, w)
+    _gather(p, q, npairs, h, dh, prm.dt, _cell_spin_dt(h, dh), w)
+    roll = prm.roll_k > 0
+    e_roll = _rolling(prm, q, npairs, w) if roll else 0.0
+    f00, f01, f10, f11, nc, nbad = _law_pass(prm, q, npairs, w)
+    full = full or nbad > 0.0  # beyond the overlap limit: report the ratio now
+    k11 = k22 = k33 = energy = sum_f = max_ov = 0.0
     if full or need_k:
-        _extras(law, prm[P_KN], prm[P_KT], npairs, pfs, pfn, w, acc, full, need_k)
-        acc[7] += e_roll
-    _scatter(pi, pj, npairs, w, F, T, roll)
+        k11, k22, k33, energy, sum_f, max_ov = _extras(prm, q, npairs, w, full, need_k)
+        energy += e_roll
+    _scatter(q, npairs, w, F, T, roll)
+    return ContactSums(f00, f01, f10, f11, k11, k22, k33, energy, sum_f, nc, max_ov)

@@ -1,4 +1,4 @@
-"""Numba kernels: contact forces, leapfrog integration and the per-RVE step loop.
+"""Numba kernels: leapfrog integration and the per-RVE step loop (strain ramp, servo, relaxation).
 
 Kinematics (one RVE). Cell ``h`` (2, 2) has the cell edges as columns;
 particles carry fractional positions ``s`` so that ``x = h s``; the total
@@ -9,76 +9,29 @@ usual quasi-static periodic-cell choice, YADE's homothetic mode). Particles
 spin with the cell spin plus ``w'``. The cell follows
 ``h = R(theta) (I + E) h_ref`` with the small-strain tensor ``E``
 (Voigt ``[E11, E22, gamma12]``) and rigid rotation ``theta`` of the RVE state.
-
-Contact (pair i-j, branch ``d = h (s_j - s_i + n)``, normal ``n = d / |d|``,
-tangent ``t = (-n2, n1)``): the force *on j* is ``fn n + fs t``; ``fs`` is a
-scalar along ``t`` so it rotates with the contact; it is updated with the
-incremental tangential displacement ``du_t`` (Cundall-Strack / Mindlin) and
-capped at ``mu fn`` (Coulomb). Stress (tension positive)
-``sigma = -(1 / (A t)) sum f (x) d`` (seed 000 Eq. 10).
+Contact forces: :func:`~mslearn.micro.dem.disk2d.forces.contact_forces`;
+stress (tension positive) ``sigma = -(1 / (A t)) sum f (x) d`` (seed 000 Eq. 10).
 
 Local (non-viscous) damping: ``F_a <- F_a - alpha |F_a| sign(v'_a)`` per
 component, and the same on the torque.
+
+A step loop takes the typed views of :mod:`~mslearn.micro.dem.disk2d.arrays`,
+one RVE's :class:`Control` and returns its :class:`Report`.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
-from mslearn.micro.dem.disk2d.forces import N_WORK, contact_forces_split
+from mslearn.micro.dem.disk2d.arrays import kernel_params, rve_view
+from mslearn.micro.dem.disk2d.forces import FAST, ContactSums, contact_forces, new_work
 from mslearn.micro.dem.disk2d.neighbours import build_pairs
-from mslearn.micro.dem.params import (
-    LAW_LINEAR,
-    P_DT,
-    P_KN,
-    P_KT,
-    P_LAW,
-    P_LOCAL,
-    P_MAXOV,
-    P_MU,
-    P_SKIN,
-    P_THICK,
-    P_VISC_N,
-    P_VISC_T,
-    P_VMAX,
-)
 
-# control row (per RVE)
-C_MODE = 0  # 3 entries: 0 strain, 1 stress, 2 keep (s11 + s22)/2 = target (k = 0, 1)
-C_ETGT = 3  # 3 entries: target strain for strain-controlled components
-C_STGT = 6  # 3 entries: target stress [Pa] (mode 1) or mean stress (mode 2)
-C_ROT = 9  # target rotation angle [rad]
-C_NLOAD = 10  # loading steps (linear ramp of strain-controlled components)
-C_NRELAX = 11  # max relaxation steps after loading
-C_UTOL = 12  # unbalanced-force ratio tolerance
-C_STOL = 13  # relative stress tolerance of servo components
-C_GAIN = 14  # servo gain (fraction of affine-stiffness correction per step)
-C_SMAX = 15  # max servo strain per step
-C_CHECK = 16  # steps between convergence checks in relaxation
-C_SREF = 17  # absolute stress scale for the servo tolerance [Pa]
-N_CTRL = 18
-
-# diagnostics row (per RVE)
-D_STATUS = 0  # 0 ok, 1 relaxation not converged, <0 failure (see STATUS_TEXT)
-D_NLOAD = 1
-D_NRELAX = 2
-D_UNB = 3
-D_S11 = 4
-D_S22 = 5
-D_S12 = 6
-D_S21 = 7
-D_KE = 8
-D_PE = 9
-D_NC = 10
-D_MAXOV = 11
-D_FAILSTEP = 12
-D_NEEDCAP = 13
-D_NBUILD = 14
-D_SUMF = 15
-N_DIAG = 16
+STRAIN_CONTROL, STRESS_CONTROL, MEAN_STRESS_CONTROL = 0, 1, 2
 
 STATUS_TEXT = {
     0: "ok",
@@ -91,9 +44,61 @@ STATUS_TEXT = {
 }
 
 
+class Control(NamedTuple):
+    """What a call does to each RVE: batch arrays with a leading RVE axis (R,) / (R, 3);
+    inside the kernel one RVE's scalars and (3,) rows (:func:`control_row`)."""
+
+    mode: np.ndarray  # (R, 3) int64 per component: 0 strain, 1 stress, 2 (s11 + s22)/2
+    strain_target: np.ndarray  # (R, 3) target strain of strain-controlled components [-]
+    stress_target: np.ndarray  # (R, 3) target stress (mode 1) or mean stress (mode 2) [Pa]
+    rotation_target: np.ndarray  # (R,) target rotation [rad]
+    n_load: np.ndarray  # (R,) int64 loading steps (linear ramp to the targets)
+    n_relax: np.ndarray  # (R,) int64 max relaxation steps after loading
+    unbalanced_tol: np.ndarray  # (R,) unbalanced-force ratio tolerance [-]
+    stress_tol: np.ndarray  # (R,) relative stress tolerance of servo components [-]
+    gain: np.ndarray  # (R,) servo gain (fraction of the affine-stiffness correction) [-]
+    max_strain_step: np.ndarray  # (R,) max servo strain per step [-]
+    check_every: np.ndarray  # (R,) int64 steps between convergence checks in relaxation
+    stress_ref: np.ndarray  # (R,) absolute stress scale of the servo tolerance [Pa]
+
+
+class Report(NamedTuple):
+    """Diagnostics of one RVE after a call (all float in the kernel; see ``STATUS_TEXT``).
+
+    Stresses [Pa] are those of the last force evaluation (tension positive,
+    ``s12 = -(1/V) sum f_1 d_2``, ``s21 = -(1/V) sum f_2 d_1``)."""
+
+    status: float  # 0 ok, 1 relaxation not converged, < 0 failure
+    n_load: float  # loading steps done
+    n_relax: float  # relaxation steps done
+    unbalanced: float  # unbalanced-force ratio at the last check [-]
+    s11: float
+    s22: float
+    s12: float
+    s21: float
+    kinetic_energy: float  # fluctuation kinetic energy [J]
+    elastic_energy: float  # [J] (check steps)
+    n_contacts: float
+    max_overlap: float  # max overlap / min radius (check steps) [-]
+    step: float  # the RVE's step counter at the end (the failing step on a failure)
+    need_capacity: float  # pair slots needed (status -4)
+    n_builds: float  # neighbour-list builds
+    sum_force: float  # sum |F| over particles at the last check step [N]
+
+
+class Motion(NamedTuple):
+    """What :func:`integrate` reports about a step."""
+
+    kinetic: float  # on-step kinetic energy [J]
+    sum_force: float  # sum |F| (undamped) over particles, full steps only [N]
+    max_disp: float  # max |disp| since the last neighbour build [m]
+    max_move: float  # max |v'| dt [m]
+    bad: float  # 1: NaN or inf in the state
+
+
 @njit(cache=True)
 def cell_from_strain(E, theta, h_ref, out):
-    """out = R(theta) (I + E) h_ref, E Voigt (3,) with engineering shear."""
+    """out (2, 2) = R(theta) (I + E) h_ref [m]; E Voigt (3,) with engineering shear."""
     c = math.cos(theta)
     s = math.sin(theta)
     a00 = 1.0 + E[0]
@@ -109,176 +114,26 @@ def cell_from_strain(E, theta, h_ref, out):
         out[1, k] = b10 * h_ref[0, k] + b11 * h_ref[1, k]
 
 
-@njit(cache=True)
-def contact_forces(
-    s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pfn, pflag, npairs, F, T, mass, acc, full=True,
-    need_k=True,
-):  # fmt: skip
-    """Contact forces of one RVE at (s, h).
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def integrate(p, F, T, h_new, prm, full):
+    """Leapfrog update of one RVE's Particles ``p`` with Cundall local damping.
 
-    dh: change of h over the last step (affine relative displacement
-    ``dh (s_j - s_i + n)``); v, om: fluctuation velocity and spin at the last
-    half step. Writes F (N, 2), T (N,); updates pfs, pfn (elastic normal force),
-    pflag (0 open, 1 stuck, 2 sliding). acc (12,) gets
-    [S11, S21*, S12*, S22 (sum f_a d_b, not divided), K11, K22, K33 (affine
-    diagonal, not divided), elastic energy, sum |f|, n_contacts, max overlap /
-    min radius, -]. *S[a, b] = sum f_a d_b stored as acc[2a+b].
-    ``full = False`` skips energy, |f| sums and the overlap ratio (they are
-    only needed at check steps); ``need_k = False`` skips K (servo only);
-    an overlap beyond the limit is always flagged (acc[10] > limit).
+    F (N, 2) [N], T (N,) [N m]; h_new (2, 2) the cell at the end of the step.
+    ``v(t + dt/2) = v(t - dt/2) + F_damped / m dt``; ``s += h_new^-1 v dt``.
+    Returns a :class:`Motion`. The update loop has no max-reduction (maxima and
+    |F| sums are taken in a second loop), which lets LLVM vectorise it;
+    fast-math excludes the no-NaN/no-inf flags so the NaN check stays valid.
     """
-    dt = prm[P_DT]
-    law = int(prm[P_LAW])
-    knc = prm[P_KN]
-    ktc = prm[P_KT]
-    mu = prm[P_MU]
-    bn = prm[P_VISC_N]
-    bt = prm[P_VISC_T]
-    visc = bn > 0 or bt > 0
-    maxov = prm[P_MAXOV]
-    # spin of the cell over the step: skew part of dh h_prev^-1 (h_prev = h - dh)
-    p00 = h[0, 0] - dh[0, 0]
-    p01 = h[0, 1] - dh[0, 1]
-    p10 = h[1, 0] - dh[1, 0]
-    p11 = h[1, 1] - dh[1, 1]
-    det = p00 * p11 - p01 * p10
-    i00 = p11 / det
-    i01 = -p01 / det
-    i10 = -p10 / det
-    i11 = p00 / det
-    L01 = dh[0, 0] * i01 + dh[0, 1] * i11
-    L10 = dh[1, 0] * i00 + dh[1, 1] * i10
-    wcell_dt = 0.5 * (L10 - L01)
-    nP = s.shape[0]
-    for i in range(nP):
-        F[i, 0] = 0.0
-        F[i, 1] = 0.0
-        T[i] = 0.0
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = 0.0
-    for c in range(npairs):
-        i = pi[c]
-        j = pj[c]
-        ds0 = s[j, 0] - s[i, 0] + pn[c, 0]
-        ds1 = s[j, 1] - s[i, 1] + pn[c, 1]
-        dx = h[0, 0] * ds0 + h[0, 1] * ds1
-        dy = h[1, 0] * ds0 + h[1, 1] * ds1
-        ri = rad[i]
-        rj = rad[j]
-        rs = ri + rj
-        d2 = dx * dx + dy * dy
-        if d2 >= rs * rs:
-            pfs[c] = 0.0
-            pfn[c] = 0.0
-            pflag[c] = 0
-            continue
-        dist = math.sqrt(d2)
-        inv = 1.0 / dist
-        nx = dx * inv
-        ny = dy * inv
-        ov = rs - dist
-        li = ri - 0.5 * ov
-        lj = rj - 0.5 * ov
-        # relative displacement of j w.r.t. i over the step (t = (-ny, nx))
-        ux = (v[j, 0] - v[i, 0]) * dt + dh[0, 0] * ds0 + dh[0, 1] * ds1
-        uy = (v[j, 1] - v[i, 1]) * dt + dh[1, 0] * ds0 + dh[1, 1] * ds1
-        dun = ux * nx + uy * ny
-        dut = uy * nx - ux * ny - ((om[i] * dt + wcell_dt) * li + (om[j] * dt + wcell_dt) * lj)
-        rr = ri * rj / rs
-        if law == LAW_LINEAR:
-            kn = knc * rr
-            kt = ktc * kn
-            fn = kn * ov
-            kn_tan = kn
-            en = 0.5 * fn * ov
-        else:
-            sq = math.sqrt(4.0 * rr * ov)  # sqrt(2 r* ov), r* = 2 r1 r2 / (r1 + r2)
-            kn = knc * sq
-            fn = kn * ov
-            kn_tan = 1.5 * kn
-            kt = ktc * sq
-            en = 0.4 * fn * ov
-        fs = pfs[c] - kt * dut
-        fmax = mu * fn
-        flag = 1
-        if abs(fs) > fmax:
-            fs = fmax if fs > 0 else -fmax
-            flag = 2
-        pfs[c] = fs
-        pfn[c] = fn
-        pflag[c] = flag
-        fnt = fn
-        fst = fs
-        if visc:
-            mstar = mass[i] * mass[j] / (mass[i] + mass[j])
-            if bn > 0:
-                fnt -= 2.0 * bn * math.sqrt(mstar * kn_tan) * dun / dt
-            if bt > 0 and flag == 1:
-                fst -= 2.0 * bt * math.sqrt(mstar * kt) * dut / dt
-        fx = fnt * nx - fst * ny
-        fy = fnt * ny + fst * nx
-        F[j, 0] += fx
-        F[j, 1] += fy
-        F[i, 0] -= fx
-        F[i, 1] -= fy
-        T[i] -= li * fst
-        T[j] -= lj * fst
-        a0 += fx * dx
-        a1 += fx * dy
-        a2 += fy * dx
-        a3 += fy * dy
-        a9 += 1.0
-        rsm = ri if ri < rj else rj
-        if ov > maxov * rsm:
-            a10 = max(a10, ov / rsm)
-        if need_k:
-            n11 = nx * nx
-            n22 = ny * ny
-            n12 = nx * ny
-            ktn = kt * n11 * n22
-            a4 += (kn_tan * n11 * n11 + ktn) * d2
-            a5 += (kn_tan * n22 * n22 + ktn) * d2
-            g = 0.5 * (n11 - n22)
-            a6 += (kn_tan * n12 * n12 + kt * g * g) * d2
-        if full:
-            if kt > 0:
-                en += 0.5 * fs * fs / kt
-            a7 += en
-            a8 += math.sqrt(fnt * fnt + fst * fst)
-            a10 = max(a10, ov / rsm)
-    acc[0] = a0
-    acc[1] = a1
-    acc[2] = a2
-    acc[3] = a3
-    acc[4] = a4
-    acc[5] = a5
-    acc[6] = a6
-    acc[7] = a7
-    acc[8] = a8
-    acc[9] = a9
-    acc[10] = a10
-
-
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp", "nsz"})
-def integrate(s, v, om, theta, F, T, mass, inertia, disp, h_new, prm, out, full=True):
-    """Leapfrog update of one RVE with Cundall local damping.
-
-    v(t + dt/2) = v(t - dt/2) + F_damped / m dt; s += h_new^-1 v dt.
-    out (5,): [on-step kinetic energy, sum |F| (undamped, full steps only),
-    max |disp|, max |v| dt, nan flag]. The update loop has no max-reduction
-    (maxima and |F| sums are taken in a second loop), which lets LLVM
-    vectorise it; fast-math excludes the no-NaN/no-inf flags so the NaN check
-    stays valid.
-    """
-    dt = prm[P_DT]
-    alpha = prm[P_LOCAL]
+    dt = prm.dt
+    alpha = prm.local_damping
+    s, v, om, theta, mass, inertia, disp = p.s, p.v, p.omega, p.theta, p.mass, p.inertia, p.disp
     det = h_new[0, 0] * h_new[1, 1] - h_new[0, 1] * h_new[1, 0]
     i00 = h_new[1, 1] / det
     i01 = -h_new[0, 1] / det
     i10 = -h_new[1, 0] / det
     i11 = h_new[0, 0] / det
     ke = 0.0
-    n = s.shape[0]
-    for i in range(n):
+    for i in range(s.shape[0]):
         fx = F[i, 0]
         fy = F[i, 1]
         tq = T[i]
@@ -306,15 +161,14 @@ def integrate(s, v, om, theta, F, T, mass, inertia, disp, h_new, prm, out, full=
         theta[i] += w * dt
         disp[i, 0] += ddx
         disp[i, 1] += ddy
-    out[1] = _max_loop(F, v, disp, out, full)
-    out[0] = ke
-    out[3] *= dt
-    out[4] = 0.0 if (math.isfinite(ke) and math.isfinite(out[1])) else 1.0
+    dmax, vmax, sum_f = _maxima(F, v, disp, full)
+    bad = 0.0 if (math.isfinite(ke) and math.isfinite(sum_f)) else 1.0
+    return Motion(ke, sum_f, dmax, vmax * dt, bad)
 
 
 @njit(cache=True)
-def _max_loop(F, v, disp, out, full):
-    """out[2] = max |disp|, out[3] = max |v|; returns sum |F| (full) or 0."""
+def _maxima(F, v, disp, full):
+    """(max |disp|, max |v|, sum |F| (full) or 0)."""
     dmax2 = 0.0
     vmax2 = 0.0
     sumf = 0.0
@@ -327,9 +181,7 @@ def _max_loop(F, v, disp, out, full):
             vmax2 = vv
         if full:
             sumf += math.sqrt(F[i, 0] ** 2 + F[i, 1] ** 2)
-    out[2] = math.sqrt(dmax2)
-    out[3] = math.sqrt(vmax2)
-    return sumf
+    return math.sqrt(dmax2), math.sqrt(vmax2), sumf
 
 
 @njit(cache=True)
@@ -355,194 +207,221 @@ def _min_stretch_dev(h, hb):
 
 
 @njit(cache=True)
-def advance_one(
-    s, v, om, theta, rad, mass, inertia, disp,
-    pi, pj, pn, pfs, pmr, pfn, pflag, npairs_arr,
-    h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
-):  # fmt: skip
-    """Advance one RVE under the control row ``ctrl`` (see C_* indices).
+def _list_stale(c, max_disp, rmax, skin):
+    """The Verlet list may miss a contact: never built, or displacements plus the
+    cell's stretch since the build could have used up the skin."""
+    if np.isnan(c.h_build[0, 0]):
+        return True
+    return 2.0 * max_disp + _min_stretch_dev(c.h, c.h_build) * (2.0 * rmax + skin) >= skin
 
-    ``npairs_arr`` is the RVE's (1,) pair count (a slice, not an index into
-    the batch array: an indexed write inside the step loop cost 50 %).
 
-    Phase 1: ``ctrl[C_NLOAD]`` steps ramping the strain-controlled components
-    of ``E`` (and the rotation) linearly to their targets while servo
-    components follow their stress targets. Phase 2: up to ``ctrl[C_NRELAX]``
-    steps holding the strain until the unbalanced-force ratio is below
-    ``C_UTOL`` and the servo components are within tolerance.
-    Every step checks for NaN/inf, runaway velocities and excessive overlaps.
-    ``diag`` (N_DIAG,) receives the diagnostics of the last step.
-    """
-    nP = s.shape[0]
-    F = np.zeros((nP, 2))
-    T = np.zeros(nP)
-    acc = np.zeros(12)
-    work = np.empty((N_WORK, pi.shape[0]))
-    fresh = True
-    iout = np.zeros(5)
-    hn = np.empty((2, 2))
-    skin = prm[P_SKIN]
-    area_t = prm[P_THICK]
-    rmax = 0.0
+@njit(cache=True)
+def rebuild(p, q, c, skin, npairs):
+    """Rebuild one RVE's pair list now; returns the new count, or -needed when the
+    capacity is too small. Resets the displacements since the build."""
+    k = build_pairs(p.s, p.radius, c.h, skin, q, npairs)
+    if k < 0:
+        return k
+    q.count[0] = k
+    p.disp[:, :] = 0.0
+    c.h_build[:, :] = c.h
+    return k
+
+
+@njit(cache=True)
+def _ramp(start, target, it, n_load, in_load):
+    """Value at step ``it`` of a linear ramp over n_load steps; the target after it."""
+    if in_load:
+        return start + (target - start) * (it + 1) / n_load
+    return target
+
+
+@njit(cache=True)
+def _stress_target(ctrl, sig, k):
+    """Target of stress-controlled component k; mode 2 keeps (s11 + s22) / 2."""
+    tgt = ctrl.stress_target[k]
+    if ctrl.mode[k] == MEAN_STRESS_CONTROL:
+        tgt = 2.0 * tgt - sig[1 - k]
+    return tgt
+
+
+@njit(cache=True)
+def _servo_increment(ctrl, err, stiffness):
+    """Strain increment ``gain err / D_kk`` of a servo component, capped per step."""
+    smax = ctrl.max_strain_step
+    if not stiffness > 0:
+        return smax if err > 0 else -smax
+    de = ctrl.gain * err / stiffness
+    if de > smax:
+        de = smax
+    elif de < -smax:
+        de = -smax
+    return de
+
+
+@njit(cache=True)
+def _drive(c, ctrl, sig, sums, vol, E0, rot0, it, in_load, hn):
+    """Next strain (ramp or servo per component) and rotation; hn = the next cell."""
+    E = c.strain
+    k_diag = (sums.k11, sums.k22, sums.k33)
+    n_load = ctrl.n_load
+    for k in range(3):
+        if ctrl.mode[k] == STRAIN_CONTROL:
+            E[k] = _ramp(E0[k], ctrl.strain_target[k], it, n_load, in_load)
+        else:
+            err = _stress_target(ctrl, sig, k) - sig[k]
+            E[k] += _servo_increment(ctrl, err, k_diag[k] / vol)
+    c.rotation[0] = _ramp(rot0, ctrl.rotation_target, it, n_load, in_load)
+    cell_from_strain(E, c.rotation[0], c.h_ref, hn)
+
+
+@njit(cache=True)
+def _stress(sums, h, thickness, sig):
+    """sig (3,) = Love-Weber stress [Pa] (seed 000 Eq. 10, symmetric 12); returns V [m^3]."""
+    vol = abs(h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]) * thickness
+    sig[0] = -sums.fx_dx / vol
+    sig[1] = -sums.fy_dy / vol
+    sig[2] = -0.5 * (sums.fx_dy + sums.fy_dx) / vol
+    return vol
+
+
+@njit(cache=True)
+def _move_cell(c, hn):
+    """dh = hn - h, h = hn, one more step."""
+    for a in range(2):
+        for b in range(2):
+            c.dh[a, b] = hn[a, b] - c.h[a, b]
+            c.h[a, b] = hn[a, b]
+    c.step[0] += 1.0
+
+
+@njit(cache=True)
+def _fault(mo, prm, rmin):
+    """Status of a step: 0, or -1 NaN/inf, -2 runaway."""
+    if mo.bad != 0.0:
+        return -1
+    if mo.max_move > prm.runaway * rmin:
+        return -2
+    return 0
+
+
+@njit(cache=True)
+def _settled(ctrl, sig, unb, servo):
+    """Unbalanced ratio below tolerance and every servo component within tolerance."""
+    if not unb < ctrl.unbalanced_tol:
+        return False
+    if servo:
+        for k in range(3):
+            if ctrl.mode[k] != STRAIN_CONTROL:
+                tgt = _stress_target(ctrl, sig, k)
+                if abs(tgt - sig[k]) > ctrl.stress_tol * max(abs(tgt), ctrl.stress_ref):
+                    return False
+    return True
+
+
+@njit(cache=True)
+def _radius_range(rad):
     rmin = 1e300
-    for i in range(nP):
+    rmax = 0.0
+    for i in range(rad.shape[0]):
         rmax = max(rmax, rad[i])
         rmin = min(rmin, rad[i])
-    n_load = int(ctrl[C_NLOAD])
-    n_relax = int(ctrl[C_NRELAX])
-    check = max(int(ctrl[C_CHECK]), 1)
-    E0 = E.copy()
-    rot0 = rot[0]
-    mode = np.empty(3, dtype=np.int64)
-    for k in range(3):
-        mode[k] = int(ctrl[C_MODE + k])
-    servo = mode[0] != 0 or mode[1] != 0 or mode[2] != 0
-    sig = np.zeros(3)
-    status = 0
-    nbuild = 0
-    unb = np.inf
-    done_load = 0
-    done_relax = 0
-    npairs = npairs_arr[0]
-    dm2 = 0.0
-    for i in range(nP):
-        dm2 = max(dm2, disp[i, 0] ** 2 + disp[i, 1] ** 2)
-    iout[2] = math.sqrt(dm2)
-    total = n_load + n_relax
+    return rmin, rmax
+
+
+@njit(cache=True)
+def _max_norm(a):
+    m2 = 0.0
+    for i in range(a.shape[0]):
+        m2 = max(m2, a[i, 0] ** 2 + a[i, 1] ** 2)
+    return math.sqrt(m2)
+
+
+@njit(cache=True)
+def _report(status, done, unb, sig, sums, mo, c, prm, need, nbuild):
+    """The :class:`Report` of a call; ``done`` = (loading, relaxation) steps."""
+    vol = abs(c.h[0, 0] * c.h[1, 1] - c.h[0, 1] * c.h[1, 0]) * prm.thickness
+    return Report(
+        float(status), float(done[0]), float(done[1]), unb, sig[0], sig[1], -sums.fx_dy / vol,
+        -sums.fy_dx / vol, mo.kinetic, sums.energy, sums.n_contacts, sums.max_overlap,
+        c.step[0], float(need), float(nbuild), mo.sum_force,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def advance_one(p, q, c, prm, ctrl):
+    """Advance one RVE (Particles p, Pairs q, Cells c, KernelParams prm) under ``ctrl``.
+
+    Phase 1: ``ctrl.n_load`` steps ramping the strain-controlled components
+    of the strain (and the rotation) linearly to their targets while servo
+    components follow their stress targets. Phase 2: up to ``ctrl.n_relax``
+    steps holding the strain until the unbalanced-force ratio is below
+    ``ctrl.unbalanced_tol`` and the servo components are within tolerance.
+    Every step checks for NaN/inf, runaway velocities and excessive overlaps.
+    Returns the RVE's :class:`Report`.
+    """
+    n_load, total, check = ctrl.n_load, ctrl.n_load + ctrl.n_relax, max(ctrl.check_every, 1)
+    servo = ctrl.mode[0] != 0 or ctrl.mode[1] != 0 or ctrl.mode[2] != 0
+    F, T, work = np.zeros((p.s.shape[0], 2)), np.zeros(p.s.shape[0]), new_work(q.i.shape[0])
+    rmin, rmax = _radius_range(p.radius)
+    E0, rot0, hn, sig = c.strain.copy(), c.rotation[0], np.empty((2, 2)), np.zeros(3)
+    sums = ContactSums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    mo = Motion(0.0, 0.0, _max_norm(p.disp), 0.0, 0.0)
+    npairs, status, need, nbuild, done_load, done_relax = q.count[0], 0, 0, 0, 0, 0
+    unb, fresh = np.inf, True
     for it in range(total):
-        # --- neighbour list
-        need = np.isnan(h_build[0, 0])
-        if not need:
-            dev = _min_stretch_dev(h, h_build)
-            need = 2.0 * iout[2] + dev * (2.0 * rmax + skin) >= skin
-        if need:
-            k = build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs)
+        if _list_stale(c, mo.max_disp, rmax, prm.skin):
+            k = rebuild(p, q, c, prm.skin, npairs)
             if k < 0:
-                status = -4
-                diag[D_NEEDCAP] = -k
+                status, need = -4, -k
                 break
-            npairs = k
-            npairs_arr[0] = k
-            for i in range(nP):
-                disp[i, 0] = 0.0
-                disp[i, 1] = 0.0
-            iout[2] = 0.0
-            for a in range(2):
-                for b in range(2):
-                    h_build[a, b] = h[a, b]
-            nbuild += 1
-            fresh = True
-        # --- forces at (s, h)
+            npairs, nbuild, fresh = k, nbuild + 1, True
+            mo = Motion(mo.kinetic, mo.sum_force, 0.0, mo.max_move, mo.bad)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
-        contact_forces_split(s, v, om, rad, h, dh, prm, pi, pj, pn, pfs, pmr, pfn, pflag, npairs,
-                             F, T, mass, acc, full, servo, work, fresh)  # fmt: skip
+        sums = contact_forces(p, q, npairs, c.h, c.dh, prm, work, F, T, full, servo, fresh)
         fresh = False
-        if acc[10] > prm[P_MAXOV]:
+        if sums.max_overlap > prm.max_overlap:
             status = -3
             break
-        vol = abs(h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]) * area_t
-        sig[0] = -acc[0] / vol
-        sig[1] = -acc[3] / vol
-        sig[2] = -0.5 * (acc[1] + acc[2]) / vol
-        # --- control
-        for k in range(3):
-            if mode[k] == 0:
-                if in_load:
-                    E[k] = E0[k] + (ctrl[C_ETGT + k] - E0[k]) * (it + 1) / n_load
-                else:
-                    E[k] = ctrl[C_ETGT + k]
-            else:
-                tgt = ctrl[C_STGT + k]
-                if mode[k] == 2:
-                    tgt = 2.0 * tgt - sig[1 - k]
-                K = acc[4 + k] / vol
-                err = tgt - sig[k]
-                smax = ctrl[C_SMAX]
-                if K > 0:
-                    de = ctrl[C_GAIN] * err / K
-                    if de > smax:
-                        de = smax
-                    elif de < -smax:
-                        de = -smax
-                else:
-                    de = smax if err > 0 else -smax
-                E[k] += de
-        if in_load:
-            rot[0] = rot0 + (ctrl[C_ROT] - rot0) * (it + 1) / n_load
-        else:
-            rot[0] = ctrl[C_ROT]
-        cell_from_strain(E, rot[0], h_ref, hn)
-        # --- integrate
-        integrate(s, v, om, theta, F, T, mass, inertia, disp, hn, prm, iout, full)
-        for a in range(2):
-            for b in range(2):
-                dh[a, b] = hn[a, b] - h[a, b]
-                h[a, b] = hn[a, b]
-        tstep[0] += 1.0
+        vol = _stress(sums, c.h, prm.thickness, sig)
+        _drive(c, ctrl, sig, sums, vol, E0, rot0, it, in_load, hn)
+        mo = integrate(p, F, T, hn, prm, full)
+        _move_cell(c, hn)
         if full:
-            unb = (iout[1] / nP) / (acc[8] / acc[9]) if acc[9] > 0 else np.inf
-        if iout[4] != 0.0:
-            status = -1
-            break
-        if iout[3] > prm[P_VMAX] * rmin:
-            status = -2
+            unb = (mo.sum_force / p.s.shape[0]) / (sums.sum_force / sums.n_contacts) \
+                if sums.n_contacts > 0 else np.inf  # fmt: skip
+        status = _fault(mo, prm, rmin)
+        if status != 0:
             break
         if in_load:
             done_load += 1
         else:
             done_relax += 1
-            if done_relax % check == 0 or it == total - 1:
-                ok = unb < ctrl[C_UTOL]
-                if ok and servo:
-                    for k in range(3):
-                        if mode[k] != 0:
-                            tgt = ctrl[C_STGT + k]
-                            if mode[k] == 2:
-                                tgt = 2.0 * tgt - sig[1 - k]
-                            if abs(tgt - sig[k]) > ctrl[C_STOL] * max(abs(tgt), ctrl[C_SREF]):
-                                ok = False
-                if ok:
-                    break
-    if status == 0 and n_relax > 0 and done_relax >= n_relax:
-        ok = unb < ctrl[C_UTOL]
-        if not ok:
-            status = 1
-    diag[D_STATUS] = status
-    diag[D_NLOAD] = done_load
-    diag[D_NRELAX] = done_relax
-    diag[D_UNB] = unb
-    vol = abs(h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]) * area_t
-    diag[D_S11] = sig[0]
-    diag[D_S22] = sig[1]
-    diag[D_S12] = -acc[2] / vol
-    diag[D_S21] = -acc[1] / vol
-    diag[D_KE] = iout[0]
-    diag[D_PE] = acc[7]
-    diag[D_NC] = acc[9]
-    diag[D_MAXOV] = acc[10]
-    diag[D_FAILSTEP] = tstep[0]
-    diag[D_NBUILD] = nbuild
-    diag[D_SUMF] = iout[1]
+            if (done_relax % check == 0 or it == total - 1) and _settled(ctrl, sig, unb, servo):
+                break
+    if status == 0 and ctrl.n_relax > 0 and done_relax >= ctrl.n_relax:
+        status = 0 if unb < ctrl.unbalanced_tol else 1
+    return _report(status, (done_load, done_relax), unb, sig, sums, mo, c, prm, need, nbuild)
+
+
+@njit(cache=True)
+def control_row(ctrl, r):
+    """RVE r's :class:`Control` (scalars and (3,) views) from the batch's."""
+    return Control(
+        ctrl.mode[r], ctrl.strain_target[r], ctrl.stress_target[r], ctrl.rotation_target[r],
+        ctrl.n_load[r], ctrl.n_relax[r], ctrl.unbalanced_tol[r], ctrl.stress_tol[r],
+        ctrl.gain[r], ctrl.max_strain_step[r], ctrl.check_every[r], ctrl.stress_ref[r],
+    )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
-def advance_batch(
-    s, v, om, theta, rad, mass, inertia, disp,
-    pi, pj, pn, pfs, pmr, pfn, pflag, npairs, p_off, c_off,
-    h, h_ref, dh, h_build, E, rot, tstep, prm, ctrl, diag,
-):  # fmt: skip
-    """Advance every RVE of a batch (prange over RVEs); arrays are the flat
-    DEMState arrays, ``p_off`` / ``c_off`` (R + 1,) particle and pair offsets."""
-    R = p_off.shape[0] - 1
-    for r in prange(R):
-        a = p_off[r]
-        b = p_off[r + 1]
-        ca = c_off[r]
-        cb = c_off[r + 1]
-        advance_one(
-            s[a:b], v[a:b], om[a:b], theta[a:b], rad[a:b], mass[a:b], inertia[a:b], disp[a:b],
-            pi[ca:cb], pj[ca:cb], pn[ca:cb], pfs[ca:cb], pmr[ca:cb], pfn[ca:cb], pflag[ca:cb],
-            npairs[r : r + 1], h[r], h_ref[r], dh[r], h_build[r], E[r], rot[r : r + 1],
-            tstep[r : r + 1], prm[r], ctrl[r], diag[r],
-        )  # fmt: skip
+def advance_batch(parts, pairs, cells, params, p_off, c_off, ctrl, out):
+    """Advance every RVE of a :class:`~mslearn.micro.dem.disk2d.arrays.Batch` (passed
+    unpacked; prange over RVEs, each sequential in its thread) under the batch
+    Control ``ctrl``; out (R, len(Report._fields)) receives the reports."""
+    for r in prange(p_off.shape[0] - 1):
+        p, q, c = rve_view(parts, pairs, cells, p_off, c_off, r)
+        rep = advance_one(p, q, c, kernel_params(params[r]), control_row(ctrl, r))
+        for k, x in enumerate(rep):
+            out[r, k] = x

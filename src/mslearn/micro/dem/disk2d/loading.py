@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.micro.dem.disk2d import kernels as K
-from mslearn.micro.dem.disk2d.engine import make_ctrl, run_batch
+from mslearn.micro.dem.disk2d.engine import Diagnostics, make_control, run_batch
 from mslearn.micro.dem.disk2d.homogenise import Homogenised, homogenise
+from mslearn.micro.dem.disk2d.kernels import MEAN_STRESS_CONTROL, STRAIN_CONTROL, STRESS_CONTROL
 from mslearn.micro.dem.disk2d.state import DEMState
 
-STRAIN, STRESS, MEAN_STRESS = 0, 1, 2
+STRAIN, STRESS, MEAN_STRESS = STRAIN_CONTROL, STRESS_CONTROL, MEAN_STRESS_CONTROL
 
 
 @dataclass(frozen=True)
@@ -119,20 +119,20 @@ def load(
     amount = np.maximum(np.abs(ctrl_strain).max(axis=1), np.abs(drot))
     nload = np.maximum(np.ceil(amount / options.max_strain_per_step), options.min_steps)
     etgt = state.strain + ctrl_strain
-    ctrl = make_ctrl(
+    ctrl = make_control(
         n,
         mode=mode,
-        etgt=etgt,
-        stgt=sig,
-        rot=state.rotation + drot,
-        nload=nload,
-        nrelax=options.max_relax_steps if options.relax else 0,
-        utol=options.unbalanced_tol,
-        stol=options.stress_tol,
+        strain_target=etgt,
+        stress_target=sig,
+        rotation_target=state.rotation + drot,
+        n_load=nload,
+        n_relax=options.max_relax_steps if options.relax else 0,
+        unbalanced_tol=options.unbalanced_tol,
+        stress_tol=options.stress_tol,
         gain=options.servo_gain,
-        smax=options.servo_max_strain_per_step,
-        check=options.check_every,
-        sref=np.maximum(np.abs(sig).max(axis=1), 1.0),
+        max_strain_step=options.servo_max_strain_per_step,
+        check_every=options.check_every,
+        stress_ref=np.maximum(np.abs(sig).max(axis=1), 1.0),
     )
     diag = run_batch(state, ctrl)
     return _result(state, diag, options.relax)
@@ -152,18 +152,17 @@ def strain_to(state: DEMState, strain, options: LoadOptions = LoadOptions()) -> 
     return load(state, target - state.strain, options)
 
 
-def _result(state: DEMState, diag: np.ndarray, relax: bool) -> LoadResult:
+def _result(state: DEMState, diag: Diagnostics, relax: bool) -> LoadResult:
     hom = homogenise(state)
-    unb = diag[:, K.D_UNB].copy()
-    conv = diag[:, K.D_STATUS] == 0 if relax else np.ones(state.n_rves, bool)
+    conv = diag.status == 0 if relax else np.ones(state.n_rves, bool)
     return LoadResult(
         stress=hom.stress,
         stiffness=hom.stiffness,
         strain=state.strain.copy(),
-        unbalanced=unb,
+        unbalanced=diag.unbalanced,
         converged=conv,
-        steps_load=diag[:, K.D_NLOAD].astype(np.int64),
-        steps_relax=diag[:, K.D_NRELAX].astype(np.int64),
-        kinetic_energy=diag[:, K.D_KE].copy(),
+        steps_load=diag.n_load.astype(np.int64),
+        steps_relax=diag.n_relax.astype(np.int64),
+        kinetic_energy=diag.kinetic_energy,
         homogenised=hom,
     )

@@ -16,6 +16,7 @@ Tangential history (``fs``) is carried to the new list by matching
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -29,10 +30,21 @@ def _heights(h):
     return area / l2, area / l1  # height along s1, along s2
 
 
+class _PairList(NamedTuple):
+    """A pair list being read (the old one, grouped by i: ``start`` (N + 1,)) or written."""
+
+    start: np.ndarray  # (N + 1,) int64 first slot of each i (old list only)
+    i: np.ndarray  # (cap,) int32
+    j: np.ndarray  # (cap,) int32
+    shift: np.ndarray  # (cap, 2) int32
+    fs: np.ndarray  # (cap,) tangential spring [N]
+    mr: np.ndarray  # (cap,) rolling moment [N m]
+
+
 @njit(cache=True)
-def _try_add(
-    i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr, old_start, oi_j, on, ofs, omr
-):  # fmt: skip
+def _try_add(i, j, n1, n2, s, rad, h, skin, k, new, old):
+    """Append pair (i, j, n) at slot k if within the cutoff, carrying its history
+    from ``old``; returns the next slot (counts on beyond the capacity)."""
     d1 = s[j, 0] - s[i, 0] + n1
     d2 = s[j, 1] - s[i, 1] + n2
     x = h[0, 0] * d1 + h[0, 1] * d2
@@ -40,37 +52,27 @@ def _try_add(
     rc = rad[i] + rad[j] + skin
     if x * x + y * y >= rc * rc:
         return k
-    if k < cap:
-        ni[k] = i
-        nj[k] = j
-        nn[k, 0] = n1
-        nn[k, 1] = n2
+    if k < new.i.shape[0]:
+        new.i[k] = i
+        new.j[k] = j
+        new.shift[k, 0] = n1
+        new.shift[k, 1] = n2
         f = 0.0
         m = 0.0
-        for q in range(old_start[i], old_start[i + 1]):
-            if oi_j[q] == j and on[q, 0] == n1 and on[q, 1] == n2:
-                f = ofs[q]
-                m = omr[q]
+        for q in range(old.start[i], old.start[i + 1]):
+            if old.j[q] == j and old.shift[q, 0] == n1 and old.shift[q, 1] == n2:
+                f = old.fs[q]
+                m = old.mr[q]
                 break
-        nfs[k] = f
-        nmr[k] = m
+        new.fs[k] = f
+        new.mr[k] = m
     return k + 1
 
 
 @njit(cache=True)
-def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs):
-    """Rebuild the pair list of one RVE in place.
-
-    s: (N, 2) fractional positions (wrapped into [0, 1) here); rad: (N,);
-    h: (2, 2) cell; skin [m]; pi, pj: (cap,) int32; pn: (cap, 2) int32;
-    pfs, pmr: (cap,) tangential force and rolling moment histories;
-    npairs: current count.
-    Returns the new count, or -needed when ``cap`` is too small (list and
-    positions then unchanged apart from the wrap, which is consistent).
-    """
+def _wrap(s):
+    """Wrap fractional positions into [0, 1) in place; returns the integer wraps (N, 2)."""
     nP = s.shape[0]
-    cap = pi.shape[0]
-    # wrap positions, keep old pairs consistent
     w = np.zeros((nP, 2), dtype=np.int32)
     for i in range(nP):
         for a in range(2):
@@ -81,26 +83,103 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs):
                 if s[i, a] >= 1.0:  # guard against rounding to exactly 1
                     s[i, a] -= 1.0
                     w[i, a] += 1
-    old_start = np.zeros(nP + 1, dtype=np.int64)
-    for q in range(npairs):
-        a = pi[q]
-        b = pj[q]
-        pn[q, 0] += w[b, 0] - w[a, 0]
-        pn[q, 1] += w[b, 1] - w[a, 1]
-        old_start[a + 1] += 1
-    for i in range(nP):
-        old_start[i + 1] += old_start[i]
-    # old list is grouped by i (built in ascending i); copy it aside
-    oj = pj[:npairs].copy()
-    on = pn[:npairs].copy()
-    ofs = pfs[:npairs].copy()
-    omr = pmr[:npairs].copy()
-    ni = np.empty(cap, dtype=np.int32)
-    nj = np.empty(cap, dtype=np.int32)
-    nn = np.empty((cap, 2), dtype=np.int32)
-    nfs = np.empty(cap)
-    nmr = np.empty(cap)
+    return w
 
+
+@njit(cache=True)
+def _old_list(q, npairs, wrap):
+    """Shift the old pairs' images to follow the wrap (in place) and copy the list aside."""
+    nP = wrap.shape[0]
+    start = np.zeros(nP + 1, dtype=np.int64)
+    for c in range(npairs):
+        a = q.i[c]
+        b = q.j[c]
+        q.shift[c, 0] += wrap[b, 0] - wrap[a, 0]
+        q.shift[c, 1] += wrap[b, 1] - wrap[a, 1]
+        start[a + 1] += 1
+    for i in range(nP):
+        start[i + 1] += start[i]
+    # the old list is grouped by i (built in ascending i)
+    return _PairList(start, q.i[:npairs].copy(), q.j[:npairs].copy(), q.shift[:npairs].copy(),
+                     q.fs[:npairs].copy(), q.mr[:npairs].copy())  # fmt: skip
+
+
+@njit(cache=True)
+def _cell_list_search(s, rad, h, skin, g1, g2, new, old):
+    """Half list from a (g1, g2) grid in fractional coordinates (3 x 3 stencil)."""
+    nP = s.shape[0]
+    head = -np.ones(g1 * g2, dtype=np.int64)
+    nxt = -np.ones(nP, dtype=np.int64)
+    cx = np.empty(nP, dtype=np.int64)
+    cy = np.empty(nP, dtype=np.int64)
+    for i in range(nP - 1, -1, -1):
+        a = min(int(s[i, 0] * g1), g1 - 1)
+        b = min(int(s[i, 1] * g2), g2 - 1)
+        cx[i] = a
+        cy[i] = b
+        c = a * g2 + b
+        nxt[i] = head[c]
+        head[c] = i
+    k = 0
+    for i in range(nP):
+        for da in range(-1, 2):
+            a = cx[i] + da
+            n1 = 0
+            if a < 0:
+                a += g1
+                n1 = -1
+            elif a >= g1:
+                a -= g1
+                n1 = 1
+            for db in range(-1, 2):
+                b = cy[i] + db
+                n2 = 0
+                if b < 0:
+                    b += g2
+                    n2 = -1
+                elif b >= g2:
+                    b -= g2
+                    n2 = 1
+                j = head[a * g2 + b]
+                while j >= 0:
+                    if j > i:
+                        k = _try_add(i, j, n1, n2, s, rad, h, skin, k, new, old)
+                    j = nxt[j]
+    return k
+
+
+@njit(cache=True)
+def _all_images_search(s, rad, h, skin, m1, m2, new, old):
+    """Half list over every image within (m1, m2) cell shifts (tiny or sheared cells)."""
+    nP = s.shape[0]
+    k = 0
+    for i in range(nP):
+        for j in range(i, nP):
+            for n1 in range(-m1, m1 + 1):
+                for n2 in range(-m2, m2 + 1):
+                    if i == j and (n1 < 0 or (n1 == 0 and n2 <= 0)):
+                        continue
+                    k = _try_add(i, j, n1, n2, s, rad, h, skin, k, new, old)
+    return k
+
+
+@njit(cache=True)
+def build_pairs(s, rad, h, skin, q, npairs):
+    """Rebuild the pair list of one RVE in place.
+
+    s: (N, 2) fractional positions (wrapped into [0, 1) here); rad: (N,) [m];
+    h: (2, 2) cell [m]; skin [m]; q: the RVE's
+    :class:`~mslearn.micro.dem.disk2d.arrays.Pairs` (i, j, shift, fs, mr of
+    capacity ``cap`` are rewritten; fn, flag, count are not touched);
+    npairs: current count. Returns the new count, or -needed when ``cap`` is
+    too small (list and positions then unchanged apart from the wrap, which
+    is consistent).
+    """
+    nP = s.shape[0]
+    cap = q.i.shape[0]
+    old = _old_list(q, npairs, _wrap(s))
+    new = _PairList(old.start, np.empty(cap, dtype=np.int32), np.empty(cap, dtype=np.int32),
+                    np.empty((cap, 2), dtype=np.int32), np.empty(cap), np.empty(cap))  # fmt: skip
     rmax = 0.0
     for i in range(nP):
         rmax = max(rmax, rad[i])
@@ -108,68 +187,19 @@ def build_pairs(s, rad, h, skin, pi, pj, pn, pfs, pmr, npairs):
     ht1, ht2 = _heights(h)
     g1 = int(ht1 / cutoff)
     g2 = int(ht2 / cutoff)
-    k = 0
     if g1 >= 3 and g2 >= 3:
-        head = -np.ones(g1 * g2, dtype=np.int64)
-        nxt = -np.ones(nP, dtype=np.int64)
-        cx = np.empty(nP, dtype=np.int64)
-        cy = np.empty(nP, dtype=np.int64)
-        for i in range(nP - 1, -1, -1):
-            a = min(int(s[i, 0] * g1), g1 - 1)
-            b = min(int(s[i, 1] * g2), g2 - 1)
-            cx[i] = a
-            cy[i] = b
-            c = a * g2 + b
-            nxt[i] = head[c]
-            head[c] = i
-        for i in range(nP):
-            for da in range(-1, 2):
-                a = cx[i] + da
-                n1 = 0
-                if a < 0:
-                    a += g1
-                    n1 = -1
-                elif a >= g1:
-                    a -= g1
-                    n1 = 1
-                for db in range(-1, 2):
-                    b = cy[i] + db
-                    n2 = 0
-                    if b < 0:
-                        b += g2
-                        n2 = -1
-                    elif b >= g2:
-                        b -= g2
-                        n2 = 1
-                    j = head[a * g2 + b]
-                    while j >= 0:
-                        if j > i:
-                            k = _try_add(
-                                i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr,
-                                old_start, oj, on, ofs, omr,
-                            )  # fmt: skip
-                        j = nxt[j]
+        k = _cell_list_search(s, rad, h, skin, g1, g2, new, old)
     else:
         m1 = int(math.ceil(cutoff / ht1)) + 1
         m2 = int(math.ceil(cutoff / ht2)) + 1
-        for i in range(nP):
-            for j in range(i, nP):
-                for n1 in range(-m1, m1 + 1):
-                    for n2 in range(-m2, m2 + 1):
-                        if i == j and (n1 < 0 or (n1 == 0 and n2 <= 0)):
-                            continue
-                        k = _try_add(
-                            i, j, n1, n2, s, rad, h, skin, k, cap, ni, nj, nn, nfs, nmr,
-                            old_start, oj, on, ofs, omr,
-                        )  # fmt: skip
+        k = _all_images_search(s, rad, h, skin, m1, m2, new, old)
     if k > cap:
-        # restore old pair list (shifts already consistent with wrapped s)
-        return -k
-    for q in range(k):
-        pi[q] = ni[q]
-        pj[q] = nj[q]
-        pn[q, 0] = nn[q, 0]
-        pn[q, 1] = nn[q, 1]
-        pfs[q] = nfs[q]
-        pmr[q] = nmr[q]
+        return -k  # the old list stays (its shifts already follow the wrapped s)
+    for c in range(k):
+        q.i[c] = new.i[c]
+        q.j[c] = new.j[c]
+        q.shift[c, 0] = new.shift[c, 0]
+        q.shift[c, 1] = new.shift[c, 1]
+        q.fs[c] = new.fs[c]
+        q.mr[c] = new.mr[c]
     return k

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.micro.dem.disk2d.arrays import Batch, Cells, Pairs, Particles
 from mslearn.micro.dem.params import N_PARAMS, P_DT, P_SKIN, ContactParams, critical_time_step
 
 PAIR_CAPACITY_PER_PARTICLE = 8
@@ -142,18 +143,22 @@ class DEMState:
     # ------------------------------------------------------------- structure
     @property
     def n_rves(self) -> int:
+        """Number of RVEs R in the batch."""
         return int(self.p_off.shape[0] - 1)
 
     @property
     def n_particles(self) -> np.ndarray:
+        """(R,) particles per RVE."""
         return np.diff(self.p_off)
 
     @property
     def dt(self) -> np.ndarray:
+        """(R,) time step per RVE [s]."""
         return self.params[:, P_DT]
 
     @property
     def skin(self) -> np.ndarray:
+        """(R,) Verlet skin per RVE [m]."""
         return self.params[:, P_SKIN]
 
     def x(self, r: int = 0) -> np.ndarray:
@@ -161,7 +166,20 @@ class DEMState:
         a, b = self.p_off[r], self.p_off[r + 1]
         return self.s[a:b] @ self.h[r].T
 
+    def kernel_arrays(self) -> Batch:
+        """The state's arrays (not copies) as the typed views the kernels take."""
+        return Batch(
+            Particles(self.s, self.v, self.omega, self.theta, self.radius, self.mass,
+                      self.inertia, self.disp),
+            Pairs(self.pair_i, self.pair_j, self.pair_n, self.pair_fs, self.pair_mr,
+                  self.pair_fn, self.pair_flag, self.npairs),
+            Cells(self.h, self.h_ref, self.dh, self.h_build, self.strain, self.rotation,
+                  self.step),
+            self.params, self.p_off, self.c_off,
+        )  # fmt: skip
+
     def copy(self) -> DEMState:
+        """A deep copy (every array copied), O(P + C)."""
         return DEMState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
     def restore(self, other: DEMState) -> None:
@@ -175,13 +193,16 @@ class DEMState:
                 setattr(self, f.name, src.copy())
 
     def arrays(self) -> dict[str, np.ndarray]:
+        """The state's arrays by field name (not copies)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def save(self, path: str | Path) -> None:
+        """Write every array to an ``.npz`` file (:meth:`load` reads it back bit for bit)."""
         np.savez(path, **self.arrays())
 
     @classmethod
     def load(cls, path: str | Path) -> DEMState:
+        """Read a state written by :meth:`save`."""
         with np.load(path) as z:
             return cls.from_arrays({k: z[k] for k in z.files})
 
