@@ -111,23 +111,24 @@ class CavityConfig(ProblemConfig):
     def _consistent(self) -> CavityConfig:
         if self.inner_radius >= self.outer_radius:
             raise ValueError(
-                f"inner_radius: got {self.inner_radius}; expected less than outer_radius = "
+                f"problem.inner_radius: got {self.inner_radius}; expected less than outer_radius = "
                 f"{self.outer_radius}"
             )
         if self.control == "pressure":
             if self.cavity_pressure is None:
                 raise ValueError(
-                    "cavity_pressure: got None; pressure control needs a final cavity pressure"
+                    "problem.cavity_pressure: got None; pressure control needs a final "
+                    "cavity pressure"
                 )
             if self.outer == "pressure" and self.in_situ_pressure > 0:
                 raise ValueError(
-                    "control: got 'pressure' with an in-situ pressure on the outer arc; the "
-                    "curve reads the cavity pressure from support reactions, which then also "
-                    "carry p0: use control = 'displacement' or outer = 'fixed'"
+                    "problem.control: got 'pressure' with an in-situ pressure on the outer "
+                    "arc; the curve reads the cavity pressure from support reactions, which "
+                    "then also carry p0: use control = 'displacement' or outer = 'fixed'"
                 )
         if self.pin_top_corner and (self.control != "displacement" or self.outer == "fixed"):
             raise ValueError(
-                "pin_top_corner: got True; expected only with control = 'displacement' and "
+                "problem.pin_top_corner: got True; expected only with control = 'displacement' and "
                 "outer = 'pressure'"
             )
         return self

@@ -112,12 +112,13 @@ class RetainingWallConfig(ProblemConfig):
     def _consistent(self) -> RetainingWallConfig:
         if self.wall_height > self.height:
             raise ValueError(
-                f"wall_height: got {self.wall_height}; expected at most height = {self.height}"
+                f"problem.wall_height: got {self.wall_height}; expected at most height = "
+                f"{self.height}"
             )
         if self.p0 <= 0:
             raise ValueError(
-                "consolidation_pressure: got None with surcharge = 0; a weightless backfill "
-                "needs p0 > 0 (give a surcharge or a consolidation pressure)"
+                "problem.consolidation_pressure: got None with surcharge = 0; a weightless "
+                "backfill needs p0 > 0 (give a surcharge or a consolidation pressure)"
             )
         return self
 
