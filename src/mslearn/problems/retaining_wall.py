@@ -68,11 +68,11 @@ class RetainingWallConfig(ProblemConfig):
         "element": "Q4",
         "wall_displacement": 0.02,
     }
-    #: a handful of Gauss points for DEM RVEs: 2 x 2 Q4 elements, a small wall movement
+    #: a handful of Gauss points for DEM RVEs: 2 x 3 Q4 elements, a small wall movement
     micro_smoke: ClassVar[dict] = {
         "mesh": "structured",
         "nx": 2,
-        "ny": 2,
+        "ny": 3,
         "element": "Q4",
         "wall_displacement": 0.02,
     }
@@ -225,9 +225,15 @@ class RetainingWallConfig(ProblemConfig):
         """Wall facets whose x reaction is the thrust: without the toe's facet where a
         foundation or a rough base also holds the toe horizontally."""
         wall = mesh.boundaries["wall"]
-        if self.wall_height < self.height or self.base == "rough":
-            return facets_away_from(mesh, wall, (self.width, self.height - self.wall_height))
-        return wall
+        if self.wall_height >= self.height and self.base == "smooth":
+            return wall
+        facets = facets_away_from(mesh, wall, (self.width, self.height - self.wall_height))
+        if facets.size == 0:
+            raise MslearnInputError(
+                "problem.ny: the wall has a single facet; the thrust needs at least 2 along "
+                "the wall (refine the mesh)"
+            )
+        return facets
 
     def _curve(self, disc: Discretisation) -> CurveSpec:
         """load = thrust [kN/m]; displacement = wall movement / H (exact mean over wall dofs).
