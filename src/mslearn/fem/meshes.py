@@ -295,6 +295,7 @@ def retaining_wall_gmsh(
     partial = wall_height < height * (1 - 1e-12)
 
     def build(gmsh):
+        """The backfill outline (toe corner if the wall is partial) and physical groups."""
         g = gmsh.model.geo
         corners = [(0, 0, h), (width, 0, hw if not partial else h)]
         corners += [(width, y_toe, hw)] if partial else []

@@ -79,7 +79,7 @@ class CavityConfig(ProblemConfig):
     mesh_presets: ClassVar[dict] = {
         "coarse": {"mesh": "structured", "n_radial": 4, "n_theta": 3, "element": "Q4"},
         "seed003": {"mesh": "structured", "n_radial": 15, "n_theta": 15, "element": "Q4"},
-        "fine": {"mesh": "structured", "n_radial": 24, "n_theta": 16, "element": "T6"},
+        "fine": {"mesh": "structured", "n_radial": 24, "n_theta": 20, "element": "Q4"},
     }
     type: Literal["cavity"] = "cavity"
     inner_radius: LengthValue = Field(8e-3, gt=0, description="cavity radius a [m]")
@@ -200,6 +200,7 @@ class CavityConfig(ProblemConfig):
             for c in (0, 1):
 
                 def radial(x: np.ndarray, y: np.ndarray, c: int = c) -> np.ndarray:
+                    """Component c [m] of u_a e_r at the dof positions (x, y)."""
                     return ua * (x, y)[c] / np.hypot(x, y)
 
                 out.append(Dirichlet(c, radial, boundary="inner"))

@@ -207,6 +207,7 @@ class RetainingWallConfig(ProblemConfig):
             theta = d / self.wall_height
 
             def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+                """u_x [m] of a small rigid rotation theta about (width, pivot)."""
                 return theta * np.abs(y - pivot)
 
         out = [Dirichlet(0, value, boundary="wall", time_function=tf)]

@@ -34,6 +34,7 @@ class Case:
     error: float | None = None
 
     def as_dict(self) -> dict:
+        """The fields as a JSON-ready dict (``mslearn verify --json``)."""
         return asdict(self)
 
 
