@@ -1,1 +1,2 @@
-"""Learnt surrogates of the RVE: features, committees of MLPs, training, SurrogateMaterial."""
+"""Learnt surrogates: features, committee kinds behind one protocol, training, one save
+format (persistence), the seam adapter (CommitteeMaterial) and active learning."""

@@ -32,6 +32,7 @@ class Arrays:
 
     @property
     def nv(self) -> int:
+        """Voigt length of the stress: 3 (plane strain) or 6 (3D)."""
         return self.stress.shape[1]
 
 
@@ -72,12 +73,15 @@ class Standardiser:
 
     @classmethod
     def fit(cls, a: np.ndarray) -> Standardiser:
+        """Mean and std over the rows of ``a`` (N, k)."""
         std = a.std(axis=0)
         return cls(a.mean(axis=0), np.maximum(std, 1e-12 * max(std.max(), 1e-300)))
 
     def to_dict(self) -> dict:
+        """{"mean": [...], "std": [...]} (JSON)."""
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
     def from_dict(cls, d: dict) -> Standardiser:
+        """Inverse of :meth:`to_dict`."""
         return cls(np.array(d["mean"]), np.array(d["std"]))

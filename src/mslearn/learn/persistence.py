@@ -71,6 +71,12 @@ RESERVED = (
     "fitted",
     "weights_sha256",
 )
+#: modules of the built-in kinds, imported by :func:`load_surrogate`
+BUILTIN_KINDS = (
+    "mslearn.learn.surrogates.mlp",
+    "mslearn.learn.surrogates.gru",
+    "mslearn.learn.surrogates.history",
+)
 #: kind name -> surrogate class (filled by :func:`register_surrogate`)
 SURROGATES: dict[str, type] = {}
 
@@ -227,7 +233,8 @@ def load_surrogate(folder: str | Path, kind: str | None = None):
     Returns an instance of the registered class (:data:`SURROGATES`); a kind
     that is not registered is a one-line error naming the known kinds.
     """
-    importlib.import_module("mslearn.learn.surrogates")  # registers the built-in kinds
+    for module in BUILTIN_KINDS:  # importing a kind's module registers it
+        importlib.import_module(module)
     folder = Path(folder)
     record, weights = read_model(folder, kind)
     cls = SURROGATES.get(record.get("kind"))

@@ -21,6 +21,10 @@ from mslearn.learn.surrogates.committee import CommitteeMLP
 
 @dataclass(frozen=True)
 class TrainOptions:
+    """Committee training settings (seed 000 Sec. 3.3 defaults: 2 x 40 ReLU, Adam 1e-3,
+    validation every 10 epochs, patience 1000 epochs); budgets in epochs, seconds only
+    as an optional ``time_limit_s`` stop."""
+
     hidden: tuple[int, ...] = (40, 40)
     activation: str = "relu"
     members: int = 5
@@ -37,11 +41,15 @@ class TrainOptions:
     threads: int = 1
 
     def torch_dtype(self):
+        """torch.float64 or torch.float32, from ``dtype``."""
         return torch.float64 if self.dtype == "float64" else torch.float32
 
 
 @dataclass
 class TrainResult:
+    """A trained committee (each member at its best validation epoch), its learning
+    curves (per validation: one MSE per member, standardised units) and why it stopped."""
+
     model: CommitteeMLP
     epochs: int
     best_epoch: list[int]
@@ -57,6 +65,22 @@ def _member_mse(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((pred - y.unsqueeze(0)) ** 2).mean(dim=(1, 2))
 
 
+def _validate(res: TrainResult, best_state: list, epoch: int, data) -> tuple[list, list]:
+    """Record the curves at ``epoch`` and keep each member's best parameters."""
+    model, xt, yt, xv, yv = data
+    with torch.no_grad():
+        tr = _member_mse(model(xt), yt).tolist()
+        va = _member_mse(model(xv), yv).tolist() if xv.shape[0] else tr
+    res.curve_epochs.append(epoch)
+    res.curve_train.append(tr)
+    res.curve_val.append(va)
+    for m in range(model.members):
+        if va[m] < res.best_val[m]:
+            res.best_val[m], res.best_epoch[m] = va[m], epoch
+            best_state[m] = model.member_state(m)
+    return tr, va
+
+
 def train_committee(
     x_tr: np.ndarray,
     y_tr: np.ndarray,
@@ -65,7 +89,11 @@ def train_committee(
     opt: TrainOptions,
     progress=None,
 ) -> TrainResult:
-    """Train on standardised arrays (N, n_in) -> (N, n_out); returns the best members."""
+    """Train on standardised arrays x (N, n_in) -> y (N, n_out) (validation rows x_va,
+    y_va may be empty: then the training loss selects); returns the best members.
+
+    ``progress(epoch, mean train MSE, mean validation MSE)`` at every validation.
+    """
     dt = opt.torch_dtype()
     torch.set_num_threads(opt.threads)
     torch.manual_seed(opt.seed)
@@ -76,12 +104,9 @@ def train_committee(
     )
     adam = torch.optim.Adam(model.parameters(), lr=opt.lr)
     gen = torch.Generator().manual_seed(opt.seed + 1)
-    n = xt.shape[0]
-    bs = min(opt.batch_size, n)
-    best_val = [float("inf")] * opt.members
-    best_epoch = [0] * opt.members
+    n, bs = xt.shape[0], min(opt.batch_size, xt.shape[0])
     best_state = [model.member_state(m) for m in range(opt.members)]
-    res = TrainResult(model, 0, best_epoch, best_val)
+    res = TrainResult(model, 0, [0] * opt.members, [float("inf")] * opt.members)
     t0 = time.perf_counter()
     epoch = 0
     while epoch < opt.max_epochs:
@@ -90,23 +115,13 @@ def train_committee(
         for i in range(0, n, bs):
             idx = perm[i : i + bs]
             adam.zero_grad(set_to_none=True)
-            loss = _member_mse(model(xt[idx]), yt[idx]).sum()
-            loss.backward()
+            _member_mse(model(xt[idx]), yt[idx]).sum().backward()
             adam.step()
         if epoch % opt.validate_every == 0 or epoch == opt.max_epochs:
-            with torch.no_grad():
-                tr = _member_mse(model(xt), yt).tolist()
-                va = _member_mse(model(xv), yv).tolist() if xv.shape[0] else tr
-            res.curve_epochs.append(epoch)
-            res.curve_train.append(tr)
-            res.curve_val.append(va)
-            for m in range(opt.members):
-                if va[m] < best_val[m]:
-                    best_val[m], best_epoch[m] = va[m], epoch
-                    best_state[m] = model.member_state(m)
+            tr, va = _validate(res, best_state, epoch, (model, xt, yt, xv, yv))
             if progress is not None:
                 progress(epoch, float(np.mean(tr)), float(np.mean(va)))
-            if all(epoch - best_epoch[m] >= opt.patience for m in range(opt.members)):
+            if all(epoch - e >= opt.patience for e in res.best_epoch):
                 res.stopped_by = "early_stopping"
                 break
             if opt.time_limit_s is not None and time.perf_counter() - t0 > opt.time_limit_s:
@@ -114,8 +129,7 @@ def train_committee(
                 break
     for m in range(opt.members):
         model.set_member_state(m, best_state[m])
-    res.epochs = epoch
-    res.wall_time_s = time.perf_counter() - t0
+    res.epochs, res.wall_time_s = epoch, time.perf_counter() - t0
     return res
 
 

@@ -335,3 +335,27 @@ def test_stop_rule_ends_a_run_when_the_batch_is_already_predicted_well(tmp_path)
     strict = _quick(cases=[1], stop={"mae": 1e-6, "score": 1.0}, query={"max_labels": 9})
     s2 = run_experiment(strict, tmp_path / "strict", progress=False)
     assert s2["labels_used"] == 9  # never satisfied: the budget ends it
+
+
+def test_round_models_are_saved_in_the_one_surrogate_format(tmp_path):
+    from mslearn.learn.active.loop import RunState
+    from mslearn.learn.persistence import read_model
+
+    x, y = _history_data(n=6, t=10)
+    a = GRUCommittee(1, 1, hidden=4, members=2, seed=0)
+    a.fit(x, y, iterations=3)
+    rs = RunState(tmp_path / "run")
+    rs.append({"round": 0}, {"A": a, "B": None})
+    first = a.member_predictions(x)
+    a.fit(x, y, iterations=3)
+    rs.append({"round": 1}, {"A": a, "B": None})
+    record, _ = read_model(rs.round_folder(1) / "A", kind="gru")
+    assert record["format"] == "mslearn-surrogate" and record["fitted"]
+    latest, round0 = rs.models(), rs.models(0)
+    assert latest["B"] is None and rs.has_models(1) and not rs.has_models(2)
+    assert np.array_equal(latest["A"].member_predictions(x), a.member_predictions(x))
+    assert np.array_equal(round0["A"].member_predictions(x), first)
+    old = RunState(tmp_path / "old")  # a run folder of an earlier version
+    old.append({"round": 0}, {})
+    (old.folder / "models.pt").write_bytes(b"")
+    assert old.models() == {}

@@ -40,6 +40,7 @@ class LabellerConfig(_Strict):
     workers: int = Field(2, ge=1)
 
     def options(self):
+        """The :class:`~mslearn.learn.active.labelling.DEMLabellerOptions` of this table."""
         from mslearn.learn.active.labelling import DEMLabellerOptions
 
         return DEMLabellerOptions(**self.model_dump())
@@ -69,6 +70,7 @@ class CommitteeConfig(_Strict):
     batch_size: int | None = Field(None, ge=1, description="paths (GRU) / points per step")
 
     def setting(self, name: str):
+        """The value of ``name``, or the kind's default (KIND_DEFAULTS) when unset."""
         v = getattr(self, name)
         return KIND_DEFAULTS[self.kind][name] if v is None else v
 
@@ -108,6 +110,9 @@ class StopConfig(_Strict):
 
 
 class ActiveLearnConfig(_Strict):
+    """The whole `mslearn active-learn` config: cases (1, 2, 3), seeds, pool, labeller,
+    committee, query and stop rule (seed 001 Sec. 4.3)."""
+
     cases: list[Literal[1, 2, 3]] = Field([1, 3], min_length=1)
     seeds: int = Field(3, ge=1)
     workers: int = Field(1, ge=1, description="(case, seed) runs in parallel processes")

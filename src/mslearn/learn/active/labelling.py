@@ -80,6 +80,8 @@ class DEMLabellerOptions:
 
 @dataclass
 class LabelFailure:
+    """A path that could not be labelled: its index in the labelled batch and why."""
+
     index: int
     reason: str
 
@@ -174,6 +176,8 @@ class DEMLabeller:
         _templates(options)  # prepare (and cache) the packings once, up front
 
     def label(self, paths: list[np.ndarray]) -> tuple[list[dict | None], list[LabelFailure]]:
+        """DEM element tests along axial strain paths (T_i,); labels[i] holds (T_i,) arrays
+        (axial / lateral strain, axial / lateral stress [Pa]) or None where it failed."""
         o = self.options
         chunks = [paths[i : i + o.batch] for i in range(0, len(paths), o.batch)]
         if o.executor == "processes" and len(chunks) > 1:
@@ -215,16 +219,20 @@ class LabelStore:
         return self.root / f"{key}.npz"
 
     def has(self, key: str) -> bool:
+        """True if a label for ``key`` is stored."""
         return self._path(key).is_file()
 
     def get(self, key: str) -> dict[str, np.ndarray]:
+        """The stored label arrays of ``key``."""
         with np.load(self._path(key)) as z:
             return {k: z[k] for k in z.files}
 
     def put(self, key: str, label: dict[str, np.ndarray]) -> None:
+        """Store a label atomically (temporary file, then rename)."""
         tmp = self.root / f".{key}.tmp.npz"
         np.savez(tmp, **label)
         os.replace(tmp, self._path(key))
 
     def keys(self) -> list[str]:
+        """Keys of every stored label, sorted."""
         return sorted(p.stem for p in self.root.glob("*.npz") if not p.name.startswith("."))

@@ -57,6 +57,7 @@ log = logging.getLogger("mslearn.active")
 
 
 def path_key(pool: StrainPathPool, i: int) -> str:
+    """Label-store key of pool path ``i``: its (u, r), spacing h and final strain."""
     u, r = pool.coords[i]
     return f"u{u:.5f}_r{r:.5f}_h{pool.h:.5f}_e{pool.eps_max:.4f}"
 
@@ -77,6 +78,7 @@ class Experiment:
 
     @classmethod
     def create(cls, config: ActiveLearnConfig, out: Path) -> Experiment:
+        """Build the pool, draw the held-out test paths and open the label store in ``out``."""
         p = config.pool
         pool = unload_reload_pool(p.interval, p.eps_max, p.h)
         rng = np.random.default_rng(p.test_seed)
@@ -219,6 +221,7 @@ class RunState:
         for f in (tmp, final):
             if f.exists():
                 shutil.rmtree(f)
+        tmp.mkdir(parents=True)
         for name, m in models.items():
             if m is not None:
                 m.save(tmp / name)
@@ -244,10 +247,55 @@ class RunState:
         return {k: load_surrogate(folder / k) if (folder / k).is_dir() else None for k in "AB"}
 
 
-def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]:
-    """Run (or resume) one learning curve; returns its round records."""
+def _query(exp: Experiment, case: int, seed: int, k: int, free: np.ndarray, size: int, model_b):
+    """Round ``k``'s picks among ``free`` (indices into it) and their scores (NaN unscored):
+    Case 1's uniform start, Case 3's random batch, else Model B's batch (seed 001 Sec. 3.4)."""
+    q = exp.config.query
+    std = np.full(free.size, np.nan)
+    if k == 0 and case == 1:
+        pick = farthest_point_subset(exp.pool.coords[free], min(q.initial, q.max_labels))
+    elif case == 3:
+        pick = select_random(free.size, size, seed=seed * 10_007 + k)
+    else:
+        std = query_scores(model_b, exp.pool, free)
+        radius = q.radius_factor * exp.config.pool.interval
+        pick = select_batch(std, exp.pool.coords[free], size, radius)
+    return pick, std
+
+
+def _check_batch(exp: Experiment, model_a, case: int, chosen, pick, std, ok) -> tuple[list, bool]:
+    """Model A on the labelled batch ``ok``: one record per path, and whether every path
+    is predicted within the stop thresholds (seed 001 Tables 4-5)."""
+    stop = exp.config.stop
+    if not ok:
+        return [], False
+    mae_new, score_new = evaluate(model_a, exp.arrays(ok), stop.score_tol)
+    pos = {int(c): j for j, c in enumerate(chosen)}
+    selected = []
+    for j, i in enumerate(ok):
+        u, r = exp.pool.coords[i]
+        sd = _finite(std[pick[pos[i]]])
+        # an untrained Model A (Case 1's start, Case 2's first batch) checks nothing
+        sc = float(score_new[j]) if model_a.fitted else None
+        ma = float(mae_new[j]) if model_a.fitted else None
+        selected.append(
+            {"path": i, "u": float(u), "r": float(r), "std": sd, "score": sc, "mae": ma}
+        )
+    satisfied = bool(
+        model_a.fitted
+        and case in (1, 2)
+        and stop.enabled
+        and (score_new >= stop.score).all()
+        and (mae_new <= stop.mae).all()
+    )
+    return selected, satisfied
+
+
+def _start(
+    exp: Experiment, case: int, seed: int
+) -> tuple[RunState, list[dict], Committee, Committee | None]:
+    """The run's state, its completed rounds and Models A / B (saved ones, or new)."""
     cfg = exp.config
-    q, stop = cfg.query, cfg.stop
     rs = RunState(exp.out / "runs" / f"case{case}_seed{seed}")
     rounds = rs.rounds()
     models = rs.models() if rounds else {}
@@ -258,10 +306,17 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
     model_b = models.get("B") or (
         _committee(cfg, 1, cfg.committee.members, seed) if case in (1, 2) else None
     )
+    return rs, rounds, model_a, model_b
+
+
+def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]:
+    """Run (or resume) one learning curve; returns its round records."""
+    cfg = exp.config
+    q, stop = cfg.query, cfg.stop
+    rs, rounds, model_a, model_b = _start(exp, case, seed)
     labelled: list[int] = [i for r in rounds for i in r["added"]]
     unlabelable: set[int] = {f["path"] for r in rounds for f in r["failures"]}
     test_data = exp.arrays(exp.test)
-    radius = q.radius_factor * cfg.pool.interval
     while True:
         k = len(rounds)
         if rounds and (rounds[-1]["stopped"] or len(labelled) >= q.max_labels):
@@ -270,44 +325,16 @@ def run_case(exp: Experiment, case: int, seed: int, progress=None) -> list[dict]
         free = np.array([i for i in exp.candidates if i not in taken], int)
         if free.size == 0:
             break
-        size = min(q.batch, q.max_labels - len(labelled))
         t0 = time.perf_counter()
-        std = np.full(free.size, np.nan)
-        if k == 0 and case == 1:
-            pick = farthest_point_subset(exp.pool.coords[free], min(q.initial, q.max_labels))
-        elif case == 3:
-            pick = select_random(free.size, size, seed=seed * 10_007 + k)
-        else:
-            std = query_scores(model_b, exp.pool, free)
-            pick = select_batch(std, exp.pool.coords[free], size, radius)
+        size = min(q.batch, q.max_labels - len(labelled))
+        pick, std = _query(exp, case, seed, k, free, size, model_b)
         query_s = time.perf_counter() - t0
         chosen = free[pick]
         dem0 = (exp.dem_s, exp.dem_paths)
         ok, failures = exp.ensure_labels(chosen)
         label_s, dem_paths = exp.dem_s - dem0[0], exp.dem_paths - dem0[1]
         unlabelable |= {f["path"] for f in failures}
-        selected = []
-        satisfied = False
-        if ok:
-            new = exp.arrays(ok)
-            mae_new, score_new = evaluate(model_a, new, stop.score_tol)
-            pos = {int(c): j for j, c in enumerate(chosen)}
-            for j, i in enumerate(ok):
-                u, r = exp.pool.coords[i]
-                sd = _finite(std[pick[pos[i]]])
-                # an untrained Model A (Case 1's start, Case 2's first batch) checks nothing
-                sc = float(score_new[j]) if model_a.fitted else None
-                ma = float(mae_new[j]) if model_a.fitted else None
-                selected.append(
-                    {"path": i, "u": float(u), "r": float(r), "std": sd, "score": sc, "mae": ma}
-                )
-            satisfied = bool(
-                model_a.fitted
-                and case in (1, 2)
-                and stop.enabled
-                and (score_new >= stop.score).all()
-                and (mae_new <= stop.mae).all()
-            )
+        selected, satisfied = _check_batch(exp, model_a, case, chosen, pick, std, ok)
         train_s = 0.0
         if not satisfied and ok:
             labelled += ok

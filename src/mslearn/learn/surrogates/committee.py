@@ -77,9 +77,11 @@ class CommitteeMLP(torch.nn.Module):
         return h.transpose(1, 2)
 
     def member_state(self, m: int) -> list[torch.Tensor]:
+        """Copies of member ``m``'s parameters (one tensor per weight / bias)."""
         return [p[m].detach().clone() for p in self.parameters()]
 
     def set_member_state(self, m: int, state: list[torch.Tensor]) -> None:
+        """Write parameters from :meth:`member_state` back into member ``m``."""
         with torch.no_grad():
             for p, s in zip(self.parameters(), state, strict=True):
                 p[m].copy_(s)

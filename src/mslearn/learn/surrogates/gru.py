@@ -104,6 +104,7 @@ class GRUCommittee(CommitteeSurrogate):
 
     @property
     def n_members(self) -> int:
+        """Number of GRU networks in the committee."""
         return len(self.members)
 
     def _scale_x(self, x: np.ndarray) -> torch.Tensor:

@@ -97,26 +97,32 @@ class MLPCommittee(CommitteeSurrogate):
     # ---------------------------------------------------------------- declarations
     @property
     def inputs(self) -> tuple[str, ...]:
+        """strain_11 ... then phi_11 ... (2 nv names; strain [-], phi [-])."""
         return voigt_names("strain", self.nv) + voigt_names("phi", self.nv)
 
     @property
     def outputs(self) -> tuple[str, ...]:
+        """stress_11 ... (nv names, [Pa]); D (nv, nv) [Pa] comes with :meth:`respond`."""
         return voigt_names("stress", self.nv)
 
     @property
     def n_members(self) -> int:
+        """Members per committee (0 before a fit)."""
         return next(iter(self.nets.values())).members if self.nets else 0
 
     @property
     def fitted(self) -> bool:
+        """True once the networks exist (trained or loaded)."""
         return bool(self.nets)
 
     @property
     def x_min(self) -> np.ndarray:
+        """(2 nv,) smallest training input [strain, phi]."""
         return np.array(self.meta["x_min"])
 
     @property
     def x_max(self) -> np.ndarray:
+        """(2 nv,) largest training input [strain, phi]."""
         return np.array(self.meta["x_max"])
 
     # ---------------------------------------------------------------- training

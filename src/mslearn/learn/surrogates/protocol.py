@@ -72,18 +72,30 @@ class SurrogateModel(Protocol):
     fitted: bool
     meta: dict
 
-    def fit(self, x: np.ndarray, y: np.ndarray, **options) -> dict: ...
+    def fit(self, x: np.ndarray, y: np.ndarray, **options) -> dict:
+        """Train on inputs x and targets y (shapes per kind); returns a report."""
+        ...
 
-    def predict(self, x: np.ndarray) -> np.ndarray: ...
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Committee mean of the outputs: (B, n_out) points or (N, T, n_out) sequences."""
+        ...
 
-    def uncertainty(self, x: np.ndarray) -> np.ndarray: ...
+    def uncertainty(self, x: np.ndarray) -> np.ndarray:
+        """Committee standard deviation, the shape of :meth:`predict`."""
+        ...
 
-    def member_predictions(self, x: np.ndarray) -> np.ndarray: ...
+    def member_predictions(self, x: np.ndarray) -> np.ndarray:
+        """Every member's outputs, (members, *predict shape)."""
+        ...
 
-    def save(self, folder: str | Path) -> Path: ...
+    def save(self, folder: str | Path) -> Path:
+        """Write the model in the one save format; returns the folder."""
+        ...
 
     @classmethod
-    def load(cls, folder: str | Path) -> SurrogateModel: ...
+    def load(cls, folder: str | Path) -> SurrogateModel:
+        """Read a model of this kind from ``folder``."""
+        ...
 
 
 def member_spread(members: np.ndarray) -> np.ndarray:
@@ -171,7 +183,9 @@ class CommitteeSurrogate:
         return load_surrogate(folder, kind=cls.kind)
 
     def to_record(self) -> dict:
+        """model.json content: the reserved keys of the format and the free metadata."""
         raise NotImplementedError
 
     def weights(self) -> dict:
+        """Tensors to save in weights.pt (state dicts, optimiser states)."""
         raise NotImplementedError
