@@ -15,6 +15,7 @@ from mslearn.learn.training import TrainOptions, train_committee
 from mslearn.materials import LinearElastic
 
 
+@pytest.mark.property
 def test_stacked_committee_equals_independent_networks():
     net = CommitteeMLP(6, 4, (8, 8), members=3, seed=1)
     x = torch.randn(11, 6, dtype=torch.float64)
@@ -29,6 +30,7 @@ def test_stacked_committee_equals_independent_networks():
     assert not torch.allclose(out[0], out[1])  # members differ by initialisation
 
 
+@pytest.mark.recovery
 def test_committee_training_recovers_a_smooth_function():
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (600, 2))
@@ -56,6 +58,7 @@ def _elastic_arrays(n=3000, seed=0):
     ), mat
 
 
+@pytest.mark.recovery
 @pytest.mark.parametrize("mode", ["joint", "separate", "autodiff"])
 def test_fit_save_load_and_material(tmp_path, mode):
     a, elastic = _elastic_arrays()
@@ -157,6 +160,7 @@ def test_range_watch_warns_and_stops_at_the_uncertainty_threshold():
         stop(state(3, [0.5, 0.0], [0, 0]))
 
 
+@pytest.mark.property
 def test_large_batch_path_equals_batched_path():
     net = CommitteeMLP(6, 12, (16, 16), members=4, seed=2)
     x = torch.randn(CommitteeMLP.LOOP_BATCH + 5, 6, dtype=torch.float64)

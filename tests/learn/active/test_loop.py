@@ -79,6 +79,7 @@ def _history_data(n=24, t=30, seed=0):
     return x[..., None], np.maximum.accumulate(x, axis=1)[..., None]
 
 
+@pytest.mark.recovery
 def test_gru_committee_learns_a_history_dependent_map_and_round_trips(tmp_path):
     x, y = _history_data()
     c = GRUCommittee(1, 1, hidden=12, members=2, seed=1)
@@ -231,6 +232,7 @@ def test_cli_active_learn_json(tmp_path):
     assert res.exit_code == 2 and "--cases" in res.output
 
 
+@pytest.mark.recovery
 def test_history_mlp_committee_learns_round_trips_and_warm_starts(tmp_path):
     from mslearn.learn.persistence import load_surrogate
     from mslearn.learn.surrogates.sequence import HistoryMLPCommittee
