@@ -23,7 +23,7 @@ from mslearn.calibration.identifiability import (
     sensitivity,
 )
 from mslearn.calibration.synthetic import dh_triaxial, model_dataset, strain_paths
-from mslearn.cli.calibrate import app
+from mslearn.cli.main import app
 from mslearn.constitutive.lode import LodeOptions
 from mslearn.constitutive.material import params_as_tensors
 from mslearn.constitutive.models import CSUH
@@ -197,7 +197,7 @@ def test_dh_synthetic_dataset_shape_and_attrs(tmp_path):
 
 
 def test_cli_smoke_json(tmp_path):
-    r = CliRunner().invoke(app, ["--smoke", "--json", "--out", str(tmp_path / "run")])
+    r = CliRunner().invoke(app, ["calibrate", "--smoke", "--json", "--out", str(tmp_path / "run")])
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     for key in ("final_loss", "best_epoch", "params", "epochs_per_s", "recovered_rel_error"):
@@ -208,7 +208,7 @@ def test_cli_smoke_json(tmp_path):
 def test_cli_bad_config_names_field(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[calibration]\nepochs = -3\n")
-    r = CliRunner().invoke(app, [str(cfg), "--smoke"])
+    r = CliRunner().invoke(app, ["calibrate", str(cfg), "--smoke"])
     assert r.exit_code == 2
     assert "epochs" in r.output and "-3" in r.output
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from mslearn.cli.calibrate import femdem_app as app
+from mslearn.cli.main import app
+
+STUDY = ["study", "femdem-calibration"]
 from mslearn.core.errors import MslearnInputError
 from mslearn.data.sequences import load
 from mslearn.experiments.femdem_calibration import force_errors, size_with, top_force
@@ -39,7 +41,7 @@ def test_calibrate_femdem_smoke_cli(tmp_path):
     the second run reuses the cached FEM-DEM run."""
     cache = tmp_path / "cache"
     args = ["--smoke", "--json", "--cache", str(cache)]
-    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a")])
+    r = CliRunner().invoke(app, [*STUDY, *args, "--out", str(tmp_path / "a")])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout.strip().splitlines()[-1])
     ds = load(tmp_path / "a" / "dataset.npz")
@@ -62,7 +64,7 @@ def test_calibrate_femdem_smoke_cli(tmp_path):
     for name in ("top_force.png", "report.md", "report.json"):
         assert (tmp_path / "a" / name).exists()
     stamp = (cache / rep["femdem_folder"].split("/")[-1] / "compare_done.json").stat().st_mtime
-    r2 = CliRunner().invoke(app, [*args, "--epochs", "1", "--out", str(tmp_path / "b")])
+    r2 = CliRunner().invoke(app, [*STUDY, *args, "--epochs", "1", "--out", str(tmp_path / "b")])
     assert r2.exit_code == 0, r2.output
     rep2 = json.loads(r2.stdout.strip().splitlines()[-1])
     assert rep2["femdem_folder"] == rep["femdem_folder"]
@@ -71,11 +73,11 @@ def test_calibrate_femdem_smoke_cli(tmp_path):
 
 
 def test_calibrate_femdem_bad_input(tmp_path):
-    r = CliRunner().invoke(app, ["--smoke", "--model", "dh"])
+    r = CliRunner().invoke(app, [*STUDY, "--smoke", "--model", "dh"])
     assert r.exit_code != 0 and "--model 'dh'" in r.output
-    r = CliRunner().invoke(app, ["--smoke", "--bounds", "wide"])
+    r = CliRunner().invoke(app, [*STUDY, "--smoke", "--bounds", "wide"])
     assert r.exit_code != 0 and "--bounds 'wide'" in r.output and "table1" in r.output
-    r = CliRunner().invoke(app, ["--smoke", "--mask", "none"])
+    r = CliRunner().invoke(app, [*STUDY, "--smoke", "--mask", "none"])
     assert r.exit_code != 0 and "--mask 'none'" in r.output
     with pytest.raises(MslearnInputError, match="size 'huge'"):
         size_with("huge")

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.experiments.common import rel_l2
 from mslearn.experiments.resampling import (
     CASES,
     ResampleOptions,
     Rows,
     active_selection,
-    curve_error,
     hybrid_rows,
     run_resampling,
     shear_band_points,
@@ -109,11 +109,11 @@ def test_active_selection_prefers_what_the_committee_has_not_seen():
         active_selection(sur, pool.take(np.array([], int)), 0.3)
 
 
-def test_curve_error():
+def test_relative_l2_over_the_steps_reached():
     ref = np.array([0.0, 1.0, 2.0, 3.0])
-    assert curve_error(ref, ref) == 0
-    assert curve_error(2 * ref, ref) == pytest.approx(1.0)
-    assert curve_error(ref[:2] * 1.5, ref) == pytest.approx(0.5)  # over the steps reached
+    assert rel_l2(ref, ref) == 0
+    assert rel_l2(2 * ref, ref) == pytest.approx(1.0)
+    assert rel_l2(ref[:2] * 1.5, ref) == pytest.approx(0.5)  # over the steps reached
 
 
 @pytest.mark.parametrize(

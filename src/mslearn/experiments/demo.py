@@ -13,17 +13,18 @@ import json
 import time
 from pathlib import Path
 
-import meshio
 import numpy as np
 
 from mslearn import __version__
-from mslearn.experiments.demo_laws import _read_history, biaxial_volumetric_strain
+from mslearn.experiments.common import rel_l2
 from mslearn.learn.fit import fit_surrogate, plot_learning_curves
 from mslearn.learn.training import TrainOptions
 from mslearn.paths import gaussian_process_paths
+from mslearn.problems.biaxial import biaxial_volumetric_strain
 from mslearn.report.fem_plots import auto_scale, draw_field, plot_curves
 from mslearn.workflows.femdem import MESHES, fem_dem_config, run_fem_dem
 from mslearn.workflows.femml import run_fem_ml
+from mslearn.workflows.results import n_output_steps, read_fields, read_history
 
 SIZES = {
     # small RVEs are noisy: the quick size loosens the residual tolerance accordingly
@@ -68,11 +69,6 @@ def _cfg(size: dict, mesh: str, history, material: dict | None = None):
     if material is not None:  # the same problem and solver with another material
         cfg.material = material_config(material)
     return cfg
-
-
-def rel_l2(a: np.ndarray, b: np.ndarray) -> float:
-    """||a - b|| / ||b|| over a curve."""
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
 
 
 def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
@@ -149,25 +145,12 @@ def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
 
 
 def _curves(folder: Path, height: float = 1.0, width: float = 0.5):
-    hist = _read_history(folder / "history.csv")
+    """(axial strain, top force [kN/m], volumetric strain), compression positive."""
+    hist = read_history(folder)
     eps_a = -np.array([h["top_uy"] for h in hist]) / height
     force = -np.array([h["top_Fy"] for h in hist]) / 1e3
     ev = -biaxial_volumetric_strain(hist, width, height)
     return eps_a, force, ev
-
-
-def _n_steps(folder: Path) -> int:
-    with meshio.xdmf.TimeSeriesReader(str(folder / "fields.xdmf")) as r:
-        r.read_points_cells()
-        return r.num_steps
-
-
-def _fields(folder: Path, step: int):
-    """(points, cells, displacement, cell data) of output entry ``step``."""
-    with meshio.xdmf.TimeSeriesReader(str(folder / "fields.xdmf")) as r:
-        points, cells = r.read_points_cells()
-        _, pd, cd = r.read_data(step)
-    return points[:, :2], cells[0].data, pd["displacement"][:, :2], cd
 
 
 def _report(
@@ -183,8 +166,7 @@ def _report(
         e_d, f_d, v_d = _curves(out / f"fem_dem_{mesh}")
         force_curves.append((f"FEM-DEM {mesh}", e_d, f_d))
         vol_curves.append((f"FEM-DEM {mesh}", e_d, v_d))
-        n = min(len(f_ml), len(f_d))  # a failed FEM-ML run is compared up to its last step
-        errors[mesh] = rel_l2(f_ml[:n], f_d[:n])
+        errors[mesh] = rel_l2(f_ml, f_d)  # a stopped FEM-ML run: up to its last step
         per_it_dem = ref["solver_wall_s"] / max(ref["iterations"], 1)
         per_it_ml = ml["solver_wall_s"] / max(ml["iterations"], 1)
         speed[mesh] = {
@@ -261,9 +243,9 @@ def _contours(out: Path, cases: dict) -> None:
             continue
         panels = []
         folders = (("FEM-DEM", out / f"fem_dem_{mesh}"), ("FEM-ML", out / f"fem_ml_{mesh}"))
-        step = min(_n_steps(f) for _, f in folders) - 1  # last step both runs reached
+        step = min(n_output_steps(f) for _, f in folders) - 1  # last step both runs reached
         for label, folder in folders:
-            pts, cells, u, cd = _fields(folder, step)
+            pts, cells, u, cd = read_fields(folder, step)
             panels.append((label, pts, cells, u, cd))
         scale = auto_scale(panels[0][1], panels[0][3])
         fig, axes = plt.subplots(2, 2, figsize=(8, 8))

@@ -16,24 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from mslearn import __version__
+from mslearn.problems.biaxial import biaxial_volumetric_strain
 from mslearn.problems.config import RunConfig, validate_config
 from mslearn.report.fem_plots import plot_curves
 from mslearn.verification.registry import run_all
 from mslearn.workflows.bvp import run_bvp
-
-
-def biaxial_volumetric_strain(history: list[dict], width: float, height: float) -> np.ndarray:
-    """Specimen volumetric strain (area change, tension +) from mean boundary displacements."""
-    dw = np.array([h["right_ux"] - h["left_ux"] for h in history])
-    dh = np.array([h["top_uy"] - h["bottom_uy"] for h in history])
-    return (width + dw) * (height + dh) / (width * height) - 1.0
-
-
-def _read_history(path: Path) -> list[dict]:
-    import csv
-
-    with open(path) as fh:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+from mslearn.workflows.results import read_history
 
 
 def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
@@ -67,7 +55,7 @@ def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
             }
         )
         s = run_bvp(cfg, out / name, progress=progress)
-        hist = _read_history(out / name / "history.csv")
+        hist = read_history(out / name)
         eps_a = -np.array([h["top_uy"] for h in hist]) / cfg.problem.height
         force_curves.append((name, eps_a, -np.array([h["top_Fy"] for h in hist]) / 1e3))
         ev = biaxial_volumetric_strain(hist, cfg.problem.width, cfg.problem.height)

@@ -19,7 +19,6 @@ Outputs in the run folder: ``dataset.npz`` (Gauss-point curves),
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -31,6 +30,9 @@ import numpy as np
 
 from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.data.sequences import SequenceDataset, from_point_dataset, save
+from mslearn.experiments.common import rel_l2
+from mslearn.report.fem_plots import plot_curves
+from mslearn.workflows.results import run_curve
 
 
 @dataclass(frozen=True)
@@ -255,12 +257,8 @@ def admissible_steps(model, params: dict, ds: SequenceDataset, opts) -> int:
 
 
 def top_force(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(axial strain, top force [kN/m]) compression positive, from history.csv (step 0 on)."""
-    with open(Path(folder) / "history.csv") as fh:
-        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(fh)]
-    uy = np.array([r["top_uy"] for r in rows])
-    fy = np.array([r["top_Fy"] for r in rows])
-    return -uy, -fy / 1e3  # specimen height 1 m: -u_y is the axial strain
+    """(axial strain, top force [kN/m]) compression positive, one entry per converged step."""
+    return run_curve(folder)
 
 
 def force_errors(e: np.ndarray, f: np.ndarray, e_ref: np.ndarray, f_ref: np.ndarray) -> dict:
@@ -278,7 +276,7 @@ def force_errors(e: np.ndarray, f: np.ndarray, e_ref: np.ndarray, f_ref: np.ndar
         "mae": float(np.mean(np.abs(fi - g))),
         "peak_error": float(abs(fi.max() - g.max())),
         "post_peak_error": float(post.mean()) if post.size else None,
-        "rel_l2": float(np.linalg.norm(fi - g) / max(np.linalg.norm(g), 1e-300)),
+        "rel_l2": rel_l2(fi, g),
         "peak_strain_ref": float(er[k]),
         "strain_compared": float(er[-1]),
     }
@@ -320,102 +318,98 @@ def compare(
         torch.set_num_threads(previous)
 
 
-def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dict:
+def _masked_dataset(ds: SequenceDataset, mdl, original: dict, opts, mask_kind: str):
+    """The Gauss-point curves the loss uses: whole trailing steps dropped ("trim") or a
+    per-curve mask from the first inadmissible step on ("curve")."""
+    if mask_kind == "trim":
+        n_ok = admissible_steps(mdl, original, ds, opts)
+        return ds.steps(n_ok) if n_ok < ds.strain.shape[1] else ds
+    if mask_kind != "curve":
+        raise MslearnInputError(f"mask = {mask_kind!r}; expected one of {MASK_CHOICES}")
+    mask = data_mask(ds) & admissible_mask(mdl, original, ds, opts)
+    keep = mask.any(0)  # steps no curve uses are not integrated
+    n_ok = int(keep.nonzero()[0].max()) + 1 if keep.any() else 0
+    if n_ok < 2:
+        raise MslearnInputError(
+            "every Gauss-point curve is masked from step 1 on (inadmissible RVE stress "
+            "or initial-guess model); nothing to calibrate on"
+        )
+    return replace(ds.steps(n_ok), mask=mask[:, :n_ok])
+
+
+def _held_out_loss(mdl, params: dict, ds: SequenceDataset, rows, opts) -> float | None:
+    """Eq. 17 stress loss of ``params`` on the curves ``rows`` (None if there are none)."""
     import torch
 
-    from mslearn.calibration.calibrate import CalibrationOptions, calibrate
-    from mslearn.calibration.identifiability import CSUH_IDENTIFIABLE
-    from mslearn.constitutive.factory import make_model
+    from mslearn.calibration.calibrate import Batch, predict
 
-    size = size or SIZES["full"]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cache = Path(cache) if cache is not None else out / "cache"
-    torch.set_num_threads(threads)
-    t_all = time.perf_counter()
+    if not rows.size:
+        return None
+    b = Batch.from_dataset(ds.subset(rows))
+    prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    with torch.no_grad():
+        return float(b.loss(predict(mdl, prm, b, opts.integration())))
 
-    ref_dir, ref = femdem_run(size, cache, progress)
-    ds = gauss_point_dataset(ref_dir / "dataset.zarr", size.confining_pressure)
-    save(ds, out / "dataset.npz")
 
-    mdl = make_model(model, lode)
-    if trainable is None:
-        # e0 fixes the void-ratio scale, which stress data cannot (identifiability.py)
-        # (MCC starts normally consolidated: N does not enter either)
-        trainable = CSUH_IDENTIFIABLE if model == "csuh" else ("kappa", "lam", "nu", "M")
-    bounds = material_bounds(size, model, lode)
-    opts = CalibrationOptions(
-        epochs=size.epochs,
-        trainable=tuple(trainable),
-        max_seconds=size.max_seconds,
-        seed=size.seed,
-        threads=threads,
-        bounds=bounds or None,
+def _lm_stage(mdl, ds, res, trainable, opts, size: CompareSize, out: Path):
+    """Levenberg-Marquardt after Adam on the training curves; (params, summary)."""
+    from mslearn.calibration.lm import LMOptions, levenberg_marquardt
+
+    lm = levenberg_marquardt(
+        mdl,
+        ds.subset(res.split["train"]),
+        dict(res.params),
+        tuple(trainable),
+        opts.integration(),
+        LMOptions(
+            max_iter=size.lm_iter,
+            max_seconds=size.max_seconds,
+            bounds=opts.bounds,
+            tol_rel_change=1e-5,  # on these data the loss creeps by < 1e-5 after ~20 it.
+        ),
     )
-    original = {k: float(v) for k, v in mdl.defaults().items()}
-    n_all = ds.strain.shape[1]
-    if size.mask == "trim":
-        n_ok = admissible_steps(mdl, original, ds, opts)
-        if n_ok < n_all:  # strain-driven from the initial guess, p <= 0 at a localised point
-            ds = ds.steps(n_ok)
-    elif size.mask == "curve":
-        mask = data_mask(ds) & admissible_mask(mdl, original, ds, opts)
-        keep = mask.any(0)  # steps no curve uses are not integrated
-        n_ok = int(keep.nonzero()[0].max()) + 1 if keep.any() else 0
-        if n_ok < 2:
-            raise MslearnInputError(
-                "every Gauss-point curve is masked from step 1 on (inadmissible RVE stress "
-                "or initial-guess model); nothing to calibrate on"
-            )
-        ds = replace(ds.steps(n_ok), mask=mask[:, :n_ok])
-    else:
-        raise MslearnInputError(f"mask = {size.mask!r}; expected one of {MASK_CHOICES}")
+    info = {
+        "iterations": lm.iterations,
+        "train_loss": lm.loss,
+        "val_loss": _held_out_loss(mdl, lm.params, ds, res.split["val"], opts),
+        "test_loss": _held_out_loss(mdl, lm.params, ds, res.split["test"], opts),
+        "wall_s": lm.wall_s,
+        "loss_history": lm.history["loss"],
+    }
+    (out / "calibration" / "params_lm.json").write_text(json.dumps(lm.params, indent=2))
+    return lm.params, info
+
+
+def _calibrate_stages(mdl, ds, original, trainable, opts, size, out: Path) -> tuple:
+    """Adam (seed 003 Eq. 17-18) then optionally LM; (result, params, calibration summary)."""
+    from mslearn.calibration.calibrate import calibrate
+
     t_cal = time.perf_counter()
     res = calibrate(mdl, ds, original, opts, out / "calibration")
     adam_wall = time.perf_counter() - t_cal
     calibrated, lm_info = dict(res.params), None
     if size.lm_iter > 0:  # second stage on the training curves (the same split)
-        from mslearn.calibration.calibrate import Batch, predict
-        from mslearn.calibration.lm import LMOptions, levenberg_marquardt
-
-        lm = levenberg_marquardt(
-            mdl,
-            ds.subset(res.split["train"]),
-            calibrated,
-            tuple(trainable),
-            opts.integration(),
-            LMOptions(
-                max_iter=size.lm_iter,
-                max_seconds=size.max_seconds,
-                bounds=opts.bounds,
-                tol_rel_change=1e-5,  # on these data the loss creeps by < 1e-5 after ~20 it.
-            ),
-        )
-        calibrated = lm.params
-
-        def held_out(part):
-            if not res.split[part].size:
-                return None
-            b = Batch.from_dataset(ds.subset(res.split[part]))
-            prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in calibrated.items()}
-            with torch.no_grad():
-                return float(b.loss(predict(mdl, prm, b, opts.integration())))
-
-        lm_info = {
-            "iterations": lm.iterations,
-            "train_loss": lm.loss,
-            "val_loss": held_out("val"),
-            "test_loss": held_out("test"),
-            "wall_s": lm.wall_s,
-            "loss_history": lm.history["loss"],
-        }
-        (out / "calibration" / "params_lm.json").write_text(json.dumps(calibrated, indent=2))
-    cal_wall = time.perf_counter() - t_cal
-
-    runs = {
-        "original": _fem_run(size, model, lode, original, out / "fem_original", progress),
-        "calibrated": _fem_run(size, model, lode, calibrated, out / "fem_calibrated", progress),
+        calibrated, lm_info = _lm_stage(mdl, ds, res, trainable, opts, size, out)
+    summary = {
+        "trainable": list(trainable),
+        "initial_loss": float(res.history["loss_sigma"][0]) if res.epochs_run else None,
+        "final_loss": res.final_loss,
+        "best_loss": res.best_loss,
+        "best_epoch": res.best_epoch,
+        "test_loss": res.test_loss,
+        "epochs_run": res.epochs_run,
+        "epochs_per_s": res.epochs_per_s,
+        "status": res.status,
+        "adam_wall_s": adam_wall,
+        "wall_s": time.perf_counter() - t_cal,
+        "lm": lm_info,
+        "split": {k: v.tolist() for k, v in res.split.items()},
     }
+    return calibrated, summary
+
+
+def _table(runs: dict, ref: dict, ref_dir: Path, out: Path, model: str) -> tuple[list, list]:
+    """(rows of the Table 6 analogue, top-force curves) for FEM-DEM and each FEM run."""
     e_ref, f_ref = top_force(ref_dir)
     curves = [("FEM-DEM", e_ref, f_ref)]
     rows = [
@@ -440,8 +434,48 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
                 **force_errors(e, f, e_ref, f_ref),
             }
         )
-    from mslearn.report.fem_plots import plot_curves
+    return rows, curves
 
+
+def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dict:
+    import torch
+
+    from mslearn.calibration.calibrate import CalibrationOptions
+    from mslearn.calibration.identifiability import CSUH_IDENTIFIABLE
+    from mslearn.constitutive.factory import make_model
+
+    size = size or SIZES["full"]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache) if cache is not None else out / "cache"
+    torch.set_num_threads(threads)
+    t_all = time.perf_counter()
+    ref_dir, ref = femdem_run(size, cache, progress)
+    ds = gauss_point_dataset(ref_dir / "dataset.zarr", size.confining_pressure)
+    save(ds, out / "dataset.npz")
+    mdl = make_model(model, lode)
+    if trainable is None:
+        # e0 fixes the void-ratio scale, which stress data cannot (identifiability.py)
+        # (MCC starts normally consolidated: N does not enter either)
+        trainable = CSUH_IDENTIFIABLE if model == "csuh" else ("kappa", "lam", "nu", "M")
+    bounds = material_bounds(size, model, lode)
+    opts = CalibrationOptions(
+        epochs=size.epochs,
+        trainable=tuple(trainable),
+        max_seconds=size.max_seconds,
+        seed=size.seed,
+        threads=threads,
+        bounds=bounds or None,
+    )
+    original = {k: float(v) for k, v in mdl.defaults().items()}
+    n_all = ds.strain.shape[1]
+    ds = _masked_dataset(ds, mdl, original, opts, size.mask)
+    calibrated, calibration = _calibrate_stages(mdl, ds, original, trainable, opts, size, out)
+    runs = {
+        "original": _fem_run(size, model, lode, original, out / "fem_original", progress),
+        "calibrated": _fem_run(size, model, lode, calibrated, out / "fem_calibrated", progress),
+    }
+    rows, curves = _table(runs, ref, ref_dir, out, model)
     plot_curves(
         out / "top_force.png",
         curves,
@@ -461,21 +495,7 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
         "mask": size.mask,
         "rows_in_loss": int(ds.mask.sum()) if ds.mask is not None else int(ds.strain[..., 0].size),
         "rows_total": int(ds.strain[..., 0].size),
-        "calibration": {
-            "trainable": list(trainable),
-            "initial_loss": float(res.history["loss_sigma"][0]) if res.epochs_run else None,
-            "final_loss": res.final_loss,
-            "best_loss": res.best_loss,
-            "best_epoch": res.best_epoch,
-            "test_loss": res.test_loss,
-            "epochs_run": res.epochs_run,
-            "epochs_per_s": res.epochs_per_s,
-            "status": res.status,
-            "adam_wall_s": adam_wall,
-            "wall_s": cal_wall,
-            "lm": lm_info,
-            "split": {k: v.tolist() for k, v in res.split.items()},
-        },
+        "calibration": calibration,
         "params_original": original,
         "params_calibrated": calibrated,
         "table": rows,

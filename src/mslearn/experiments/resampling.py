@@ -30,7 +30,6 @@ committee (uncertainty maps, item 5 of the issue).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -40,8 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from mslearn import __version__
-from mslearn.core.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MslearnInputError
 from mslearn.core.progress import step_progress
+from mslearn.experiments.common import cache_key, cached_run, pick_size, rel_l2
 from mslearn.learn.active.queries import (
     committee_std,
     equivalent_shear_strain,
@@ -50,6 +50,10 @@ from mslearn.learn.active.queries import (
 )
 from mslearn.learn.features import Arrays, fingerprint
 from mslearn.learn.training import TrainOptions
+from mslearn.paths import gaussian_process_paths
+from mslearn.workflows.femdem import fem_dem_config, run_fem_dem
+from mslearn.workflows.femml import run_fem_ml
+from mslearn.workflows.results import n_output_steps, read_fields, run_curve
 
 #: experiment sizes; meshes are (label, nx, ny) Q4 meshes of the biaxial specimen
 SIZES: dict[str, dict] = {
@@ -116,8 +120,7 @@ class ResampleOptions:
     score: str = "std"
 
     def check(self) -> None:
-        if self.size not in SIZES:
-            raise MslearnInputError(f"size is {self.size!r}; expected one of {sorted(SIZES)}")
+        pick_size(SIZES, self.size)
         for name in ("fraction", "band_fraction"):
             v = getattr(self, name)
             if not 0 < v <= 1:
@@ -237,18 +240,9 @@ def hybrid_rows(coarse: Rows, fine: Rows, band_fraction: float) -> tuple[Rows, d
 
 
 def member_stress(sur, x: np.ndarray, batch: int = 65_536) -> np.ndarray:
-    """Stress predicted by every committee member, (M, N, nv) [Pa]."""
-    import torch
-
-    name = "joint" if sur.mode == "joint" else "stress"
-    dtype = sur.nets[name].weights[0].dtype
-    torch.set_num_threads(int(sur.meta.get("inference_threads", 1)))
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(x), batch):
-            xs = torch.as_tensor((x[i : i + batch] - sur.x_norm.mean) / sur.x_norm.std, dtype=dtype)
-            out.append(sur._net_out(name, xs)[..., : sur.nv].numpy())
-    return np.concatenate(out, axis=1) if out else np.zeros((0, 0, sur.nv))
+    """Stress predicted by every committee member, (M, N, nv) [Pa], in batches of rows."""
+    parts = [sur.member_predictions(x[i : i + batch]) for i in range(0, len(x), batch)]
+    return np.concatenate(parts, axis=1) if parts else np.zeros((0, 0, sur.nv))
 
 
 def active_selection(
@@ -275,27 +269,10 @@ def active_selection(
 
 
 # --------------------------------------------------------------------------- caching
-def _key(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def _cached_fem_dem(cfg, folder: Path, progress: bool, run_id: int) -> dict:
     """run_fem_dem, reused when ``folder`` holds a finished run of the same config."""
-    from mslearn.workflows.femdem import run_fem_dem
-
-    key = _key({"config": cfg.model_dump(mode="json"), "run_id": run_id})
-    kf = folder / "cache_key.txt"
-    if kf.is_file() and kf.read_text() == key and (folder / "summary.json").is_file():
-        s = json.loads((folder / "summary.json").read_text())
-        return {**s, "cached": True}
-    if folder.exists():
-        shutil.rmtree(folder)
-    try:
-        s = run_fem_dem(cfg, folder, progress=progress, run_id=run_id)
-    except SolverFailure:  # outputs up to the last converged step are kept
-        s = json.loads((folder / "summary.json").read_text())
-    kf.write_text(key)
-    return {**s, "cached": False}
+    key = cache_key({"config": cfg.model_dump(mode="json"), "run_id": run_id})
+    return cached_run(folder, key, lambda f: run_fem_dem(cfg, f, progress=progress, run_id=run_id))
 
 
 def _train(name: str, rows: Rows, opt: TrainOptions, folder: Path, progress: bool):
@@ -304,7 +281,9 @@ def _train(name: str, rows: Rows, opt: TrainOptions, folder: Path, progress: boo
     from mslearn.learn.surrogates.mlp import Surrogate
 
     a = rows.a
-    key = _key({"data": fingerprint(a.x, a.stress, a.stiffness, a.run, a.point), **asdict(opt)})
+    key = cache_key(
+        {"data": fingerprint(a.x, a.stress, a.stiffness, a.run, a.point), **asdict(opt)}
+    )
     if (folder / "model.json").is_file():
         meta = json.loads((folder / "model.json").read_text())
         if meta.get("resample_cache_key") == key:
@@ -339,7 +318,6 @@ def _train(name: str, rows: Rows, opt: TrainOptions, folder: Path, progress: boo
 # --------------------------------------------------------------------------- configs
 def _cfg(size: dict, mesh: tuple, history, model: Path | None = None):
     from mslearn.materials.config import material_config
-    from mslearn.workflows.femdem import fem_dem_config
 
     _, nx, ny = mesh
     data = {
@@ -359,74 +337,115 @@ def _cfg(size: dict, mesh: tuple, history, model: Path | None = None):
     return cfg
 
 
-def _read_curve(folder: Path, height: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """(axial strain, top force [kN/m]) compression positive, one entry per converged step."""
-    from mslearn.experiments.demo_laws import _read_history
-
-    hist = _read_history(folder / "history.csv")
-    return (
-        -np.array([h["top_uy"] for h in hist]) / height,
-        -np.array([h["top_Fy"] for h in hist]) / 1e3,
-    )
-
-
-def curve_error(f: np.ndarray, ref: np.ndarray) -> float:
-    """Relative L2 error of a top-force curve over the steps both reached."""
-    n = min(len(f), len(ref))
-    return float(np.linalg.norm(f[:n] - ref[:n]) / max(np.linalg.norm(ref[:n]), 1e-300))
-
-
 # --------------------------------------------------------------------------- experiment
-def run_resampling(out: Path, options: ResampleOptions | None = None, progress: bool = True):
-    """Run the experiment into ``out``; returns the report (also report.json / report.md)."""
-    from mslearn.paths import gaussian_process_paths
-    from mslearn.workflows.femml import run_fem_ml
-
-    opt = options or ResampleOptions()
-    opt.check()
-    size = SIZES[opt.size]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    paths = gaussian_process_paths(size["paths"] + 1, size["steps"], seed=2024)
-    held_out = size["paths"]
-    meshes = {"coarse": size["coarse"], "fine": size["fine"]}
-
-    # 1. FEM-DEM: training paths and the held-out reference on both meshes
-    runs: dict[tuple[str, int], dict] = {}
-    for level, mesh in meshes.items():
+def _fem_dem_runs(out: Path, size: dict, paths, progress: bool) -> dict[tuple[str, int], dict]:
+    """FEM-DEM of every training path and the held-out one on both meshes (cached)."""
+    runs = {}
+    for level in ("coarse", "fine"):
         for i in range(size["paths"] + 1):
             run_id = i + (1000 if level == "fine" else 0)
             runs[level, i] = _cached_fem_dem(
-                _cfg(size, mesh, paths.history(i)),
+                _cfg(size, size[level], paths.history(i)),
                 out / "fem_dem" / f"{level}_path{i}",
                 progress,
                 run_id,
             )
-    timings["fem_dem_s"] = time.perf_counter() - t0
-    fem_dem_cost = {
-        f"{lv}_path{i}": {
-            "wall_time_s": s["wall_time_s"],
-            "iterations": s["iterations"],
-            "samples": s.get("samples"),
-            "completed": s["completed"],
-            "cached": s["cached"],
-        }
-        for (lv, i), s in runs.items()
-    }
+    return runs
 
-    # 2. training sets
-    t1 = time.perf_counter()
+
+def _fem_dem_cost(runs: dict) -> dict:
+    keys = ("wall_time_s", "iterations", "samples", "completed", "cached")
+    return {f"{lv}_path{i}": {k: s.get(k) for k in keys} for (lv, i), s in runs.items()}
+
+
+def _training_sets(runs: dict, size: dict, band_fraction: float):
+    """(sets, fine rows per path, hybrid info): coarse, fine and hybrid training rows."""
     coarse = [load_rows(runs["coarse", i]["dataset"]) for i in range(size["paths"])]
     fine = [load_rows(runs["fine", i]["dataset"]) for i in range(size["paths"])]
     sets: dict[str, Rows] = {"coarse": Rows.concat(coarse), "fine": Rows.concat(fine)}
     hyb, hyb_info = zip(
-        *(hybrid_rows(c, f, opt.band_fraction) for c, f in zip(coarse, fine, strict=True)),
+        *(hybrid_rows(c, f, band_fraction) for c, f in zip(coarse, fine, strict=True)),
         strict=True,
     )
     sets["hybrid"] = Rows.concat(list(hyb))
-    train_opt = TrainOptions(
+    return sets, fine, list(hyb_info)
+
+
+def _band_mask(fine: list[Rows], hyb_info: list[dict]) -> np.ndarray:
+    """(pool rows,) True where a fine-pool row belongs to a Gauss point of the band."""
+    return np.concatenate(
+        [
+            np.isin(f.a.point, info["fine_band_points"])
+            for f, info in zip(fine, hyb_info, strict=True)
+        ]
+    )
+
+
+SCORE_TEXT = {
+    "std": "committee std of the stress (seed 000 Eq. 18), mean over components [Pa]",
+    "relative": "committee std of the stress / |committee-mean stress|",
+    "random": "random (baseline)",
+}
+
+
+def _selection_summary(opt, pool, chosen, scores, band_mask, wall: float) -> dict:
+    return {
+        "pool_samples": len(pool),
+        "selected": int(chosen.size),
+        "fraction": opt.fraction,
+        "score": SCORE_TEXT[opt.score],
+        "scoring_wall_s": wall,
+        "selected_in_band_fraction": float(band_mask[chosen].mean()),
+        "pool_in_band_fraction": float(band_mask.mean()),
+        "mean_score_selected": float(scores[chosen].mean()),
+        "mean_score_pool": float(scores.mean()),
+    }
+
+
+def _fem_ml_case(case: str, folder: Path, cfg, opt, train_report: dict, refs: dict) -> dict:
+    """One FEM-ML case of Table 3 against the fine and same-mesh FEM-DEM curves."""
+    data, mesh = CASES[case]
+    if folder.exists():
+        shutil.rmtree(folder)
+    s = run_fem_ml(
+        cfg,
+        folder,
+        progress=False,
+        raise_on_failure=False,
+        uncertainty_threshold=opt.uncertainty_threshold,
+    )
+    _, f = run_curve(folder)
+    _maps(folder, opt.uncertainty_threshold)
+    return {
+        "training_data": data,
+        "fem_ml_mesh": mesh,
+        "training_samples": train_report["samples"],
+        "test_stress_rel_error": train_report["test_stress_rel_error"],
+        "completed": s["completed"],
+        "steps_completed": s["steps"],
+        "failure": s["failure"],
+        "top_force_error_vs_fine_fem_dem": rel_l2(f, refs["fine"][1]),
+        "top_force_error_vs_same_mesh_fem_dem": rel_l2(f, refs[mesh][1]),
+        "max_uncertainty": s["max_uncertainty"],
+        "median_uncertainty_last_step": float(np.median(np.load(folder / "uncertainty.npy")[-1])),
+        "uncertainty_exceeded_first_step": s["uncertainty_exceeded_first_step"],
+        "solver_wall_s": s["solver_wall_s"],
+    }
+
+
+def _hybrid_summary(hyb_info: list[dict]) -> list[dict]:
+    return [
+        {k: v for k, v in h.items() if k in ("fine_rows", "coarse_rows")}
+        | {
+            "fine_band_points": len(h["fine_band_points"]),
+            "coarse_points_kept": len(h["coarse_points_kept"]),
+        }
+        for h in hyb_info
+    ]
+
+
+def _train_options(opt: ResampleOptions, size: dict) -> TrainOptions:
+    return TrainOptions(
         members=opt.members,
         seed=opt.seed,
         time_limit_s=opt.train_s or size["train_s"],
@@ -434,111 +453,82 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
         patience=size["patience"],
         batch_size=size["batch_size"],
     )
+
+
+def run_resampling(out: Path, options: ResampleOptions | None = None, progress: bool = True):
+    """Run the experiment into ``out``; returns the report (also report.json / report.md).
+
+    1. FEM-DEM on both meshes, 2. committees on the coarse, fine, hybrid and active sets
+    (the coarse committee scores the fine pool), 3. FEM-ML of the held-out path for
+    every case of Table 3, 4. report and figures.
+    """
+    opt = options or ResampleOptions()
+    opt.check()
+    size = pick_size(SIZES, opt.size)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    paths = gaussian_process_paths(size["paths"] + 1, size["steps"], seed=2024)
+    held_out = size["paths"]
+    runs = _fem_dem_runs(out, size, paths, progress)
+    timings = {"fem_dem_s": time.perf_counter() - t0}
+
+    t1 = time.perf_counter()
+    sets, fine, hyb_info = _training_sets(runs, size, opt.band_fraction)
+    train_opt = _train_options(opt, size)
     models, train_reports = {}, {}
     for name in ("coarse", "fine", "hybrid"):
         models[name], train_reports[name] = _train(
             name, sets[name], train_opt, out / "models" / name, progress
         )
-    # active learning: the coarse committee (pre-trained) scores the fine pool
     t_score = time.perf_counter()
     pool = sets["fine"]
     chosen, scores = active_selection(models["coarse"], pool, opt.fraction, opt.score, opt.seed)
-    active_dir = out / "models" / ("active" if opt.score == "std" else f"active-{opt.score}")
     score_wall = time.perf_counter() - t_score
+    active_dir = out / "models" / ("active" if opt.score == "std" else f"active-{opt.score}")
     sets["active"] = Rows.concat([sets["coarse"], pool.take(np.sort(chosen))])
     models["active"], train_reports["active"] = _train(
         "active", sets["active"], train_opt, active_dir, progress
     )
-    band_mask = np.zeros(len(pool), bool)
-    offset = 0
-    for f, info in zip(fine, hyb_info, strict=True):
-        band_mask[offset : offset + len(f)] = np.isin(f.a.point, info["fine_band_points"])
-        offset += len(f)
-    selection = {
-        "pool_samples": len(pool),
-        "selected": int(chosen.size),
-        "fraction": opt.fraction,
-        "score": "committee std of the stress (seed 000 Eq. 18), mean over components [Pa]"
-        if opt.score == "std"
-        else {
-            "relative": "committee std of the stress / |committee-mean stress|",
-            "random": "random (baseline)",
-        }[opt.score],
-        "scoring_wall_s": score_wall,
-        "selected_in_band_fraction": float(band_mask[chosen].mean()),
-        "pool_in_band_fraction": float(band_mask.mean()),
-        "mean_score_selected": float(scores[chosen].mean()),
-        "mean_score_pool": float(scores.mean()),
-    }
+    band_mask = _band_mask(fine, hyb_info)
+    selection = _selection_summary(opt, pool, chosen, scores, band_mask, score_wall)
     np.save(out / "pool_scores.npy", scores)
     np.save(out / "pool_selected.npy", np.sort(chosen))
     timings["training_s"] = time.perf_counter() - t1
 
-    # 3. FEM-ML, Cases A-F (+ AL)
     t2 = time.perf_counter()
-    refs = {lv: out / "fem_dem" / f"{lv}_path{held_out}" for lv in meshes}
-    ref_curves = {lv: _read_curve(p) for lv, p in refs.items()}
+    refs = {lv: out / "fem_dem" / f"{lv}_path{held_out}" for lv in ("coarse", "fine")}
+    ref_curves = {lv: run_curve(p) for lv, p in refs.items()}
     cases = {}
     for case, (data, mesh) in CASES.items():
-        folder = out / "fem_ml" / case
-        if folder.exists():
-            shutil.rmtree(folder)
         model_dir = active_dir if data == "active" else out / "models" / data
-        cfg = _cfg(size, meshes[mesh], paths.history(held_out), model_dir)
-        s = run_fem_ml(
-            cfg,
-            folder,
-            progress=progress,
-            raise_on_failure=False,
-            uncertainty_threshold=opt.uncertainty_threshold,
+        cfg = _cfg(size, size[mesh], paths.history(held_out), model_dir)
+        cases[case] = _fem_ml_case(
+            case, out / "fem_ml" / case, cfg, opt, train_reports[data], ref_curves
         )
-        _, f = _read_curve(folder)
-        cases[case] = {
-            "training_data": data,
-            "fem_ml_mesh": mesh,
-            "mesh": meshes[mesh][0],
-            "training_samples": train_reports[data]["samples"],
-            "test_stress_rel_error": train_reports[data]["test_stress_rel_error"],
-            "completed": s["completed"],
-            "steps_completed": s["steps"],
-            "steps": size["steps"],
-            "failure": s["failure"],
-            "top_force_error_vs_fine_fem_dem": curve_error(f, ref_curves["fine"][1]),
-            "top_force_error_vs_same_mesh_fem_dem": curve_error(f, ref_curves[mesh][1]),
-            "max_uncertainty": s["max_uncertainty"],
-            "median_uncertainty_last_step": float(
-                np.median(np.load(folder / "uncertainty.npy")[-1])
-            ),
-            "uncertainty_exceeded_first_step": s["uncertainty_exceeded_first_step"],
-            "solver_wall_s": s["solver_wall_s"],
-        }
-        _maps(folder, opt.uncertainty_threshold)
+        cases[case].update(mesh=size[mesh][0], steps=size["steps"])
     timings["fem_ml_s"] = time.perf_counter() - t2
-    ref_err = curve_error(ref_curves["coarse"][1], ref_curves["fine"][1])
 
     report = {
         "version": __version__,
         "size": opt.size,
         "options": asdict(opt),
-        "meshes": {lv: {"label": m[0], "nx": m[1], "ny": m[2]} for lv, m in meshes.items()},
+        "meshes": {
+            lv: {"label": m[0], "nx": m[1], "ny": m[2]}
+            for lv in ("coarse", "fine")
+            for m in [size[lv]]
+        },
         "particles_per_rve": size["particles"],
         "steps": size["steps"],
         "axial_strain": size["axial_strain"],
         "training_paths": size["paths"],
         "held_out_path": held_out,
         "cases": cases,
-        "coarse_fem_dem_vs_fine_fem_dem": ref_err,
+        "coarse_fem_dem_vs_fine_fem_dem": rel_l2(ref_curves["coarse"][1], ref_curves["fine"][1]),
         "training": train_reports,
-        "hybrid": [
-            {k: v for k, v in h.items() if k in ("fine_rows", "coarse_rows")}
-            | {
-                "fine_band_points": len(h["fine_band_points"]),
-                "coarse_points_kept": len(h["coarse_points_kept"]),
-            }
-            for h in hyb_info
-        ],
+        "hybrid": _hybrid_summary(hyb_info),
         "active_learning": selection,
-        "fem_dem": fem_dem_cost,
+        "fem_dem": _fem_dem_cost(runs),
         "timings_s": timings,
     }
     try:
@@ -659,7 +649,7 @@ def _figures(out: Path, r: dict, refs, ref_curves, pool: Rows, chosen, band_mask
         for case, c in r["cases"].items():
             if c["fem_ml_mesh"] != lv:
                 continue
-            e, f = _read_curve(out / "fem_ml" / case)
+            e, f = run_curve(out / "fem_ml" / case)
             ax.plot(e, f, marker=".", ms=3, label=f"{case}: {c['training_data']} data")
         ax.set_title(f"FEM-ML on the {r['meshes'][lv]['label']} mesh")
         ax.set_xlabel("axial strain [-] (compression +)")
@@ -671,7 +661,6 @@ def _figures(out: Path, r: dict, refs, ref_curves, pool: Rows, chosen, band_mask
     plt.close(fig)
 
     # final deformed shapes, equivalent shear strain
-    from mslearn.experiments.demo import _fields, _n_steps
     from mslearn.fem.measures import deviatoric_strain
 
     rows = {
@@ -688,8 +677,8 @@ def _figures(out: Path, r: dict, refs, ref_curves, pool: Rows, chosen, band_mask
     for i, (_lv, panels) in enumerate(rows.items()):
         data = []
         for label, folder in panels:
-            step = _n_steps(folder) - 1
-            pts, cells, u, cd = _fields(folder, step)
+            step = n_output_steps(folder) - 1
+            pts, cells, u, cd = read_fields(folder, step)
             data.append(
                 (f"{label}\nstep {step}", pts, cells, u, deviatoric_strain(cd["strain"][0]))
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+import numpy as np
 from pydantic import Field
 
 from mslearn.core.units import LengthValue, PressureValue
@@ -110,3 +111,11 @@ class BiaxialConfig(ProblemConfig):
             f"biaxial {self.width} x {self.height} m, {disc.n_el} {et.name} elements, "
             f"{self.platens} platens, p0 = {self.confining_pressure / 1e3:g} kPa",
         )
+
+
+def biaxial_volumetric_strain(history: list[dict], width: float, height: float) -> np.ndarray:
+    """(steps,) specimen volumetric strain (area change, tension +) from the mean
+    displacements of the left/right and bottom/top boundaries in a run's history rows."""
+    dw = np.array([h["right_ux"] - h["left_ux"] for h in history])
+    dh = np.array([h["top_uy"] - h["bottom_uy"] for h in history])
+    return (width + dw) * (height + dh) / (width * height) - 1.0
