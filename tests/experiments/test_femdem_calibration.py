@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mslearn.cli.main import app
-
-STUDY = ["study", "femdem-calibration"]
 from mslearn.core.errors import MslearnInputError
 from mslearn.data.sequences import load
 from mslearn.experiments.femdem_calibration import force_errors, size_with, top_force
+
+STUDY = ["study", "femdem-calibration"]
 
 
 def test_force_errors_known_values():

@@ -14,7 +14,15 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 
+class SingularStiffness(ArithmeticError):
+    """The reduced stiffness matrix is singular (e.g. a material point with zero stiffness)."""
+
+
 def solve(K: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-    """x with K x = rhs for a square sparse K (any format)."""
-    lu = spla.splu(K.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+    """x with K x = rhs for a square sparse K (any format); a singular K raises
+    :class:`SingularStiffness` (the Newton solver then cuts the step)."""
+    try:
+        lu = spla.splu(K.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+    except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+        raise SingularStiffness(str(exc)) from None
     return lu.solve(rhs)

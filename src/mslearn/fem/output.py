@@ -80,8 +80,13 @@ def cell_fields(disc: Discretisation, state: StepState) -> dict[str, np.ndarray]
 
 
 def vertex_mesh(disc: Discretisation) -> tuple[np.ndarray, list]:
-    """(points (n, 3), cells) of the vertex mesh for meshio."""
-    p = disc.mesh.p.T
+    """(points (n_vertices, 3), cells) of the vertex (linear) mesh for meshio.
+
+    Curved quadratic meshes (skfem MeshTri2 / MeshQuad2) store their mid-side nodes in
+    ``mesh.p`` after the vertices; only the vertices are written, matching
+    :meth:`Discretisation.nodal_displacement`.
+    """
+    p = disc.mesh.p[:, : disc.mesh.nvertices].T
     pts = np.column_stack([p, np.zeros(len(p))])
     ctype = "quad" if disc.etype.family == "quad" else "triangle"
     return pts, [(ctype, disc.mesh.t.T.copy())]

@@ -76,6 +76,9 @@ def micro_run_config(
     for name in ("problem", "material", "solver", "output", "execution"):
         table(data, name)
     cls = problem_class(data)
+    user_type = table(data, "material").get("type", material.get("type"))
+    if user_type != material.get("type"):  # another material: its own defaults, not these
+        material, smoke_material = {}, {}
     d = {
         "problem": {"type": cls.type_name, **cls.micro_defaults},
         "material": material,

@@ -29,7 +29,7 @@ import numpy as np
 from mslearn.core.errors import SolverFailure
 from mslearn.core.voigt import axis_name
 from mslearn.fem.discretisation import Discretisation
-from mslearn.fem.linsolve import solve
+from mslearn.fem.linsolve import SingularStiffness, solve
 from mslearn.fem.loading import BoundaryConditions, ResolvedBCs
 from mslearn.materials.base import MaterialModel, MaterialResponse, require_features
 
@@ -285,7 +285,7 @@ class StaticSolver:
                 material_error = None
                 try:
                     ok, du, strain, resp, fint, fext, its, res = self._attempt(t_try)
-                except SolverFailure as exc:  # e.g. an unstable RVE: cut the step too
+                except (SolverFailure, SingularStiffness) as exc:  # unstable RVE, K singular
                     ok, its, res, material_error = False, 0, float("nan"), exc
                 it_step += its
                 if ok:
