@@ -7,6 +7,8 @@ import pytest
 from mslearn.micro.dem.disk2d.arrays import Pairs
 from mslearn.micro.dem.disk2d.neighbours import build_pairs
 
+pytestmark = pytest.mark.property
+
 
 def _pairs(pi, pj, pn, pfs, pmr):
     cap = pi.shape[0]
