@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
 
 import typer
@@ -13,19 +11,9 @@ from mslearn.cli.common import (
     JsonOption,
     OutOption,
     SmokeOption,
-    default_out,
     handle_errors,
     print_json,
 )
-from mslearn.core.errors import MslearnInputError
-
-
-def _toml(path: Path | None) -> dict:
-    if path is None:
-        return {}
-    if not path.is_file():
-        raise MslearnInputError(f"config file {str(path)!r} does not exist")
-    return tomllib.loads(path.read_text())
 
 
 @handle_errors
@@ -38,54 +26,16 @@ def train(
     debug: bool = DebugOption,
 ) -> None:
     """Train a committee surrogate (strain, phi) -> (stress, D) on a point dataset."""
-    from pydantic import ValidationError
+    from mslearn.workflows.train import TrainRequest
+    from mslearn.workflows.train import train as run_training
 
-    from mslearn.core.progress import step_progress
-    from mslearn.learn.config import TrainConfig
-    from mslearn.learn.fit import fit_surrogate, plot_learning_curves
-    from mslearn.problems.config import format_validation_error
-
-    raw = _toml(config).get("train", {})
-    if smoke:
-        raw = {**raw, "max_epochs": 30, "patience": 20}
-    try:
-        cfg = TrainConfig.model_validate(raw)
-    except ValidationError as err:
-        raise MslearnInputError(format_validation_error(err, "train.")) from None
-    out = default_out(out, "train")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(
-        json.dumps({"train": cfg.model_dump(), "data": str(data)}, indent=2)
-    )
-    opts = cfg.options()
-    with step_progress("training", opts.max_epochs) as update:
-        sur, rep = fit_surrogate(
-            str(data),
-            opts,
-            cfg.mode,
-            cfg.split_by,
-            cfg.split_seed,
-            progress=lambda e, tr, va: update(e, f"train {tr:.2e} val {va:.2e}"),
-        )
-    sur.meta["data_path"] = str(data)
-    sur.meta["curves"] = rep["curves"]
-    sur.save(out)
-    plot_learning_curves(out / "learning_curves.png", rep["curves"])
-    summary = {
-        "model": str(out),
-        "mode": cfg.mode,
-        **rep["metrics"],
-        "epochs": {k: v["epochs_run"] for k, v in rep["curves"].items()},
-        "stopped_by": {k: v["stopped_by"] for k, v in rep["curves"].items()},
-        "tangent": "autodiff of the stress network"
-        if cfg.mode == "autodiff"
-        else "predicted D (secant)",
-    }
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+    summary = run_training(TrainRequest(data, config, out, smoke))
     if json_:
         print_json(summary)
     else:
-        typer.echo(f"model in {out}: test stress error {summary['test_stress_rel_error']:.3%}")
+        typer.echo(
+            f"model in {summary['model']}: test stress error {summary['test_stress_rel_error']:.3%}"
+        )
 
 
 @handle_errors

@@ -1,0 +1,109 @@
+"""`mslearn calibrate`: fit a phenomenological model to stress-strain sequences by AD.
+
+The data are a sequence dataset (.npz / Zarr), a recorder (point) dataset of a FEM run
+(converted to one curve per Gauss point), or, if none is given, synthetic element tests of
+the model itself with known parameters (a recovery check: the start is offset from the
+truth and ``recovered_rel_error`` says how far the fit got back).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mslearn.calibration.calibrate import calibrate
+from mslearn.calibration.config import CalibrateConfig, load_calibrate_config
+from mslearn.calibration.identifiability import CSUH_PRACTICAL, CSUH_START_SIGNS
+from mslearn.calibration.synthetic import model_dataset
+from mslearn.constitutive.factory import make_model
+from mslearn.core.progress import step_progress
+from mslearn.data.sequences import SequenceDataset, load
+
+#: synthetic data sizes (paths, steps): full and smoke
+SYNTHETIC = {"full": (20, 40), "smoke": (5, 10)}
+#: relative offset of the start from the true parameters on synthetic data
+SYNTHETIC_OFFSET = 0.3
+
+
+@dataclass(frozen=True)
+class CalibrateRequest:
+    """What ``mslearn calibrate`` asks for: a TOML config (defaults if None), a dataset
+    (synthetic if None), the run folder (default runs/calibrate), the smoke size (at most
+    5 epochs, small synthetic data)."""
+
+    config: Path | None = None
+    data: Path | None = None
+    out: Path | None = None
+    smoke: bool = False
+    progress: bool = True
+
+
+def start_near_truth(cfg: CalibrateConfig, model, truth: dict, names, offset: float) -> dict:
+    """Initial parameters ``offset`` (relative) away from ``truth`` for the ``names``
+    calibrated (signs alternate, or CSUH's measured worst case), inside the bounds; the
+    other parameters at their true values. Explicit ``cfg.init`` values win."""
+    init = dict(cfg.init)
+    bounds = model.bounds()
+    for i, k in enumerate(names):
+        sign = CSUH_START_SIGNS.get(k, 1) if cfg.model.name == "csuh" else (-1) ** i
+        lo, hi = bounds[k]
+        init.setdefault(k, min(max(truth[k] * (1 + offset * sign), lo), hi))
+    for k in model.param_names:
+        init.setdefault(k, truth[k])
+    return init
+
+
+def _data(req: CalibrateRequest, model) -> SequenceDataset:
+    if req.data is not None:
+        return load(req.data)
+    n_paths, n_steps = SYNTHETIC["smoke" if req.smoke else "full"]
+    return model_dataset(model, n_paths=n_paths, n_steps=n_steps, eps_max=0.05)
+
+
+def run_calibrate(req: CalibrateRequest) -> dict:
+    """Calibrate as ``mslearn calibrate`` does; returns summary.json (with ``out``)."""
+    cfg = load_calibrate_config(req.config)
+    lode, _ = cfg.lode_and_gate()
+    model = make_model(cfg.model.name, lode)
+    ds = _data(req, model)
+    opts = cfg.options()
+    if req.data is None and opts.trainable is None and cfg.model.name == "csuh":
+        opts = replace(opts, trainable=CSUH_PRACTICAL)
+    if req.smoke:
+        opts = replace(opts, epochs=min(opts.epochs, 5))
+    truth = ds.attrs.get("true_params") if ds.attrs.get("model") == cfg.model.name else None
+    offset = cfg.init_offset
+    if offset is None and req.data is None:
+        offset = SYNTHETIC_OFFSET
+    names = opts.trainable or model.param_names
+    init = start_near_truth(cfg, model, truth, names, offset) if truth and offset else cfg.init
+    out = Path(req.out) if req.out is not None else Path("runs") / "calibrate"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(cfg.model_dump_json(indent=2))
+    with step_progress("calibrate", opts.epochs, enabled=req.progress) as update:
+        res = calibrate(
+            model,
+            ds,
+            dict(init),
+            opts,
+            out,
+            on_epoch=lambda k, info: update(k + 1, f"loss {info['loss']:.3e}"),
+        )
+    summary = {
+        "final_loss": res.final_loss,
+        "best_loss": res.best_loss,
+        "best_epoch": res.best_epoch,
+        "test_loss": res.test_loss,
+        "params": res.params,
+        "epochs_per_s": res.epochs_per_s,
+        "epochs_run": res.epochs_run,
+        "status": res.status,
+        "out": str(out),
+    }
+    if truth:
+        summary["recovered_rel_error"] = max(
+            abs(res.params[k] / truth[k] - 1.0) for k in names if truth[k] != 0
+        )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    return summary
