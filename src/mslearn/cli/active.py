@@ -31,32 +31,21 @@ def active_learn(
     """Active learning of an unloading-reloading stress-strain map, labelled by DEM (seed 001).
 
     Writes labels as they arrive and resumes a stopped run in the same --out."""
-    from mslearn.core.errors import MslearnInputError
-    from mslearn.experiments.active_learning import run_experiment
-    from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
+    from mslearn.experiments.active_learning import ActiveLearnRequest
+    from mslearn.experiments.active_learning import active_learn as run
 
-    cfg = load_active_config(config, quick=quick or smoke)
-    data = cfg.model_dump()
-    if cases is not None:
-        try:
-            data["cases"] = [int(c) for c in cases.split(",") if c.strip()]
-        except ValueError:
-            raise MslearnInputError(f"--cases {cases!r}: expected e.g. 1,2,3") from None
-    for key, val in (("seeds", seeds), ("workers", workers)):
-        if val is not None:
-            data[key] = val
-    if max_labels is not None:
-        data["query"]["max_labels"] = max_labels
-    cfg = ActiveLearnConfig.model_validate(data)
-    out = out if out is not None else Path("runs") / "active_learn"
-    s = run_experiment(cfg, out, progress=not quiet)
-    s["out"] = str(out)
+    s = run(
+        ActiveLearnRequest(
+            config, out, quick or smoke, cases, seeds, workers, max_labels, progress=not quiet
+        )
+    )
+    out = Path(s["out"])
     if json_:
         print_json({k: v for k, v in s.items() if k != "curves"})
         return
     saved = s["labels_saved_fraction"]
     if s["labels_used"] is None:  # no active-learning case asked
-        typer.echo(f"{len(cfg.cases)} case(s) x {cfg.seeds} seed(s) done; report in {out}")
+        typer.echo(f"{s['cases_run']} case(s) x {s['seeds_run']} seed(s) done; report in {out}")
         return
     rnd = s["random_baseline_mae_at_same_labels"] or float("nan")
     typer.echo(

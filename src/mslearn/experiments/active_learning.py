@@ -1,6 +1,6 @@
 """`mslearn active-learn`: learning curves of Cases 1-3 over seeds, tables, plots, summary.
 
-Summary keys (issue 6 item 6), all from the mean curves over seeds:
+Summary keys, all from the mean curves over seeds:
 
 * ``labels_used``   — DEM labels paid by the active-learning run (Case 1, else
   Case 2) until it stopped (the last batch, all predicted within the
@@ -22,12 +22,14 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
-from mslearn.learn.active.config import ActiveLearnConfig
+from mslearn.core.errors import MslearnInputError
+from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
 from mslearn.learn.active.loop import Experiment, RunState, evaluate, query_scores, run_case
 from mslearn.learn.active.queries import select_batch
 
@@ -155,6 +157,46 @@ def indicator_check(exp: Experiment, case: int, seed: int, round_: int = 0) -> d
                       "std": sd[i], "score": float(s), "mae": float(m)}
                      for i, s, m in zip(ok, sc, mae, strict=True)]  # fmt: skip
     return out
+
+
+@dataclass(frozen=True)
+class ActiveLearnRequest:
+    """What ``mslearn active-learn`` asks for: a TOML config with an ``[active]`` table
+    (defaults if None), the run folder (default runs/active_learn), the smoke size (tiny
+    pool and networks) and overrides: ``cases`` ("1,3"), ``seeds``, ``workers`` and
+    ``max_labels`` (the label budget per run)."""
+
+    config: Path | None = None
+    out: Path | None = None
+    smoke: bool = False
+    cases: str | None = None
+    seeds: int | None = None
+    workers: int | None = None
+    max_labels: int | None = None
+    progress: bool = True
+
+    def resolved(self) -> ActiveLearnConfig:
+        """The config file, then the smoke size, then the overrides, validated."""
+        data = load_active_config(self.config, quick=self.smoke).model_dump()
+        if self.cases is not None:
+            try:
+                data["cases"] = [int(c) for c in self.cases.split(",") if c.strip()]
+            except ValueError:
+                raise MslearnInputError(f"--cases {self.cases!r}: expected e.g. 1,2,3") from None
+        for key in ("seeds", "workers"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.max_labels is not None:
+            data["query"]["max_labels"] = self.max_labels
+        return ActiveLearnConfig.model_validate(data)
+
+
+def active_learn(req: ActiveLearnRequest) -> dict:
+    """Run the active-learning experiment as ``mslearn active-learn`` does (with ``out``)."""
+    cfg = req.resolved()
+    out = Path(req.out) if req.out is not None else Path("runs") / "active_learn"
+    s = run_experiment(cfg, out, progress=req.progress)
+    return {**s, "out": str(out), "cases_run": len(cfg.cases), "seeds_run": cfg.seeds}
 
 
 def run_experiment(config: ActiveLearnConfig, out: Path, progress: bool = True) -> dict:

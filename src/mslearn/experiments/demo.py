@@ -1,4 +1,4 @@
-"""`mslearn demo`: the whole pipeline end to end (issue 5).
+"""`mslearn demo`: the whole pipeline end to end.
 
 FEM-DEM biaxial runs on the coarse mesh with small RVEs and a few
 Gaussian-process confining paths -> dataset -> committee training -> FEM-ML

@@ -25,7 +25,7 @@ Deviation from seed 000, stated: the paper re-trains *one* pre-trained
 network on the enriched set and runs FEM-ML with that single network. Here
 every training set gets a fresh committee trained with the same options and
 seed, so the cases differ only in their data and FEM-ML still has a
-committee (uncertainty maps, item 5 of the issue).
+committee (uncertainty maps).
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def run_fem_dem(
     config_file=None,
     run_id: int = 0,
 ) -> dict:
-    """Run FEM-DEM; returns the run summary plus the keys of the issue's --json summary."""
+    """Run FEM-DEM: the run summary plus DEM time fraction and per-iteration cost."""
     s = run_bvp(
         config,
         out,
@@ -138,7 +138,7 @@ def run_fem_dem(
 
 
 def summary_keys(s: dict) -> dict:
-    """The --json keys asked by the issue (plus a few useful ones)."""
+    """The keys of `mslearn fem-dem --json` (read by scripts; keep the names)."""
     keys = (
         "gauss_points",
         "steps",
