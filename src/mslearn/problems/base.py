@@ -30,6 +30,12 @@ class CurveSpec:
 
 @dataclass
 class Problem:
+    """A built BVP: discretisation, boundary conditions, initial pressure and curve.
+
+    ``initial_pressure`` is p0 [Pa] (compression positive) of the consolidated
+    state the materials start from (initial stress -p0 I, tension positive).
+    """
+
     name: str
     disc: Discretisation
     bcs: BoundaryConditions
@@ -39,4 +45,5 @@ class Problem:
 
     @property
     def n_points(self) -> int:
+        """Number of Gauss points (material points) of the discretisation."""
         return self.disc.n_gp

@@ -31,6 +31,11 @@ from mslearn.problems.registry import ProblemConfig, register_problem
 
 @register_problem
 class BiaxialConfig(ProblemConfig):
+    """``[problem] type = "biaxial"``; defaults: seed 002 Sec. 5.3.1 (0.5 x 1 m, 8x16 Q8, rough).
+
+    Lengths in m, pressures in Pa (or "100 kPa"-style strings); see the module doc.
+    """
+
     type_name: ClassVar[str] = "biaxial"
     smoke: ClassVar[dict] = {"nx": 2, "ny": 4, "element": "Q4"}
     micro_smoke: ClassVar[dict] = {"nx": 1, "ny": 2, "element": "Q4", "axial_strain": 0.02}
@@ -66,6 +71,7 @@ class BiaxialConfig(ProblemConfig):
     mesh_file: str | None = Field(None, description="optional mesh with left/right/bottom/top")
 
     def build(self) -> Problem:
+        """Mesh, boundary conditions, p0 and the top-force vs axial-strain curve (module doc)."""
         from mslearn.fem.elements import element_type
 
         et = element_type(self.element)

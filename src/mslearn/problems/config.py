@@ -19,6 +19,12 @@ from mslearn.problems import BiaxialConfig, ProblemConfig, problem_config
 
 
 class SolverConfig(BaseModel):
+    """``[solver]``: load steps and implicit Newton options (seed 000 Algorithm 1).
+
+    Tolerances are relative; ``max_cuts`` is how often a step may be halved
+    when it does not converge.
+    """
+
     model_config = ConfigDict(extra="forbid")
     n_steps: int = Field(100, gt=0)
     max_iterations: int = Field(30, gt=0)
@@ -33,10 +39,13 @@ class SolverConfig(BaseModel):
     )
 
     def options(self) -> NewtonOptions:
+        """These fields as the implicit solver's :class:`NewtonOptions`."""
         return NewtonOptions(**self.model_dump())
 
 
 class OutputConfig(BaseModel):
+    """``[output]``: which results a run writes (XDMF fields, plots, dataset)."""
+
     model_config = ConfigDict(extra="forbid")
     xdmf: bool = True
     plots: bool = True
@@ -59,6 +68,12 @@ class ExecutionConfig(BaseModel):
 
 
 class RunConfig(BaseModel):
+    """A whole run config: the [problem], [material], [solver], [output] and [execution] tables.
+
+    ``problem`` and ``material`` are resolved to their registered config classes
+    by their ``type``; every missing table takes its defaults.
+    """
+
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     problem: SerializeAsAny[ProblemConfig] = Field(default_factory=BiaxialConfig)
     material: Any = Field(default_factory=dict, validate_default=True)
@@ -104,6 +119,7 @@ def format_validation_error(err: ValidationError, prefix: str = "") -> str:
 
 
 def validate_config(data: dict[str, Any]) -> RunConfig:
+    """Validate a parsed config dict; a bad field raises one-line :class:`MslearnInputError`."""
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:

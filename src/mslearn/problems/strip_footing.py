@@ -24,6 +24,12 @@ from mslearn.problems.registry import ProblemConfig, register_problem
 
 @register_problem
 class StripFootingConfig(ProblemConfig):
+    """``[problem] type = "strip_footing"``; defaults: seed 003 Sec. 3.1 (4 x 2 m, 100 kPa).
+
+    Lengths in m, pressures in Pa (or "100 kPa"-style strings). Only the half
+    domain right of the symmetry line is meshed; the footing width is B = 2 b.
+    """
+
     type_name: ClassVar[str] = "strip_footing"
     smoke: ClassVar[dict] = {"h_edge": 0.2, "h_far": 1.0, "element": "T3"}
     #: a handful of Gauss points: a tiny FEM-DEM or FEM-ML run in seconds
@@ -55,6 +61,7 @@ class StripFootingConfig(ProblemConfig):
     )
 
     def build(self) -> Problem:
+        """Mesh, boundary conditions, p0 and the pressure-settlement curve (module doc)."""
         et = element_type(self.element)
         if self.mesh_file:
             mesh = load_mesh(self.mesh_file)
