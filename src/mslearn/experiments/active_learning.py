@@ -49,6 +49,7 @@ def _one(args) -> list[dict]:
 
 
 def recs_of(runs, case) -> list[dict]:
+    """All round records of ``case`` over its seeds; ``runs``: (case, seed) -> rounds."""
     return [r for (c, _), rr in runs.items() if c == case for r in rr]
 
 
@@ -89,6 +90,8 @@ def labels_saved(al: dict, rnd: dict, key: str, lower_is_better: bool) -> float 
 
 
 def summary_keys(cv: dict[int, dict[str, np.ndarray]], runs) -> dict:
+    """The summary keys of the module doc from the mean curves ``cv`` (see :func:`curves`)
+    and the per-(case, seed) round records ``runs``; keys are None without an AL case."""
     al = 1 if 1 in cv else (2 if 2 in cv else None)
     s: dict = {"labels_used": None, "test_mae": None, "random_baseline_mae_at_same_labels": None,
                "labels_saved_fraction": None, "rounds": []}  # fmt: skip
@@ -326,6 +329,8 @@ def _fmt(v) -> str:
 
 
 def plot_curves(path: Path, cv) -> None:
+    """Learning curves per case: test MAE [p0], score and worst path MAE vs labelled paths,
+    mean +- std over seeds (seed 001 Fig. 8-10)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -72,6 +72,11 @@ def _cfg(size: dict, mesh: str, history, material: dict | None = None):
 
 
 def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Run the pipeline of the module doc into ``out``; return the ``report.json`` dict.
+
+    ``quick``: ``SIZES["quick"]`` (smaller RVEs, fewer steps and paths, half the axial
+    strain); the medium-mesh FEM-ML run then has no FEM-DEM reference.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     size = SIZES["quick" if quick else "full"]

@@ -25,6 +25,11 @@ from mslearn.workflows.results import read_history
 
 
 def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Run the BVPs and verification suite of the module doc into ``out``; return the report.
+
+    ``quick``: fewer load steps, the 2x4 and 4x8 Q4 biaxial meshes only, a coarser T3
+    footing mesh, only the ``patch`` verification cases, no XDMF.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

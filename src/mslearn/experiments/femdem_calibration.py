@@ -511,6 +511,7 @@ def _f(v, fmt=".2f") -> str:
 
 
 def markdown(report: dict) -> str:
+    """``report.md``: the FEM-DEM vs calibrated-model table, calibration and parameters."""
     c = report["calibration"]
     lines = [
         f"# FEM-DEM vs FEM-{report['model'].upper()} (biaxial, seed 003 Table 6 style)",

@@ -107,6 +107,12 @@ SCORES = ("std", "relative", "random")
 
 @dataclass(frozen=True)
 class ResampleOptions:
+    """Options of :func:`run_resampling`; ``size`` is a key of ``SIZES``.
+
+    ``uncertainty_threshold``: relative committee std above which FEM-ML points
+    are reported and mapped (0 < value <= 1).
+    """
+
     size: str = "full"
     fraction: float = 0.3  # top fraction of the fine pool added (seed 000: 30 %)
     band_fraction: float = 0.3  # fine Gauss points counted in the shear band (hybrid set)
@@ -120,6 +126,7 @@ class ResampleOptions:
     score: str = "std"
 
     def check(self) -> None:
+        """Raise :class:`MslearnInputError` naming the first option out of range."""
         pick_size(SIZES, self.size)
         for name in ("fraction", "band_fraction"):
             v = getattr(self, name)
@@ -153,6 +160,7 @@ class Rows:
         return len(self.a.x)
 
     def take(self, idx: np.ndarray) -> Rows:
+        """The rows at ``idx`` (index array or boolean mask)."""
         a = self.a
         return Rows(
             Arrays(a.x[idx], a.stress[idx], a.stiffness[idx], a.run[idx], a.point[idx]),
@@ -163,6 +171,8 @@ class Rows:
 
     @staticmethod
     def concat(parts: list[Rows]) -> Rows:
+        """The rows of ``parts`` stacked in order."""
+
         def cat(f):
             return np.concatenate([f(p) for p in parts])
 
@@ -570,6 +580,7 @@ def summary(report: dict) -> dict:
 
 
 def markdown(r: dict) -> str:
+    """``report.md``: the Table 3 case table, the active-learning selection and training."""
     m = r["meshes"]
     al = r["active_learning"]
     lines = [
