@@ -26,8 +26,9 @@ class PoolConfig(_Strict):
 
 
 class LabellerConfig(_Strict):
-    """DEM element tests (drained biaxial, constant lateral stress p0)."""
+    """The labeller: DEM element tests (drained biaxial, constant lateral stress p0)."""
 
+    kind: Literal["dem"] = Field("dem", description="registered labeller kind")
     preset: str = "guan2023"
     particles: int = Field(500, ge=10, description="disks per RVE (seed 000: 500)")
     p0: float = Field(2.0e5, gt=0, description="confining pressure [Pa]")
@@ -43,7 +44,7 @@ class LabellerConfig(_Strict):
         """The :class:`~mslearn.learn.active.labelling.DEMLabellerOptions` of this table."""
         from mslearn.learn.active.labelling import DEMLabellerOptions
 
-        return DEMLabellerOptions(**self.model_dump())
+        return DEMLabellerOptions(**self.model_dump(exclude={"kind"}))
 
 
 KIND_DEFAULTS = {

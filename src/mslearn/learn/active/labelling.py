@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.learn.active.labeller import LabelFailure, register_labeller
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,6 @@ class DEMLabellerOptions:
             raise MslearnInputError(
                 f"labeller executor = {self.executor!r}: expected 'serial' or 'processes'"
             )
-
-
-@dataclass
-class LabelFailure:
-    """A path that could not be labelled: its index in the labelled batch and why."""
-
-    index: int
-    reason: str
 
 
 def _templates(o: DEMLabellerOptions):
@@ -169,7 +162,8 @@ def _label_chunk(args) -> tuple[list[dict | None], list[tuple[int, str]]]:
 
 
 class DEMLabeller:
-    """label(paths) -> (labels, failures): labels[i] a dict of (T_i,) arrays or None."""
+    """The DEM :class:`~mslearn.learn.active.labeller.Labeller`: drained biaxial element
+    tests on copies of prepared packings; label(paths) -> (labels, failures)."""
 
     def __init__(self, options: DEMLabellerOptions = DEMLabellerOptions()) -> None:
         self.options = options
@@ -192,6 +186,9 @@ class DEMLabeller:
             labels += lab
             failures += [LabelFailure(base + i, why) for i, why in fail]
         return labels, failures
+
+
+register_labeller("dem", DEMLabeller)
 
 
 class LabelStore:

@@ -42,7 +42,8 @@ import numpy as np
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.learn.active.config import ActiveLearnConfig
-from mslearn.learn.active.labelling import DEMLabeller, LabelStore
+from mslearn.learn.active.labeller import Labeller, make_labeller
+from mslearn.learn.active.labelling import LabelStore
 from mslearn.learn.active.queries import committee_std, select_batch, select_random
 from mslearn.learn.metrics import path_mae, path_score
 from mslearn.learn.persistence import load_surrogate
@@ -72,7 +73,7 @@ class Experiment:
     test: np.ndarray
     candidates: np.ndarray
     store: LabelStore
-    labeller: DEMLabeller | None = None
+    labeller: Labeller | None = None
     dem_s: float = 0.0
     dem_paths: int = 0
 
@@ -98,7 +99,8 @@ class Experiment:
         failures: list[dict] = []
         if todo:
             if self.labeller is None:
-                self.labeller = DEMLabeller(self.config.labeller.options())
+                cfg = self.config.labeller
+                self.labeller = make_labeller(cfg.kind, cfg.options())
             t0 = time.perf_counter()
             labels, failed = self.labeller.label([self.pool.path(i) for i in todo])
             self.dem_s += time.perf_counter() - t0
