@@ -79,6 +79,7 @@ def bench_newton_iteration(nx: int, ny: int, element: str = "Q4", repeats: int =
 
 
 def bench_fem(meshes=DEFAULT_MESHES, element: str = "Q4", repeats: int = 20) -> list[dict]:
+    """:func:`bench_newton_iteration` on each (nx, ny) biaxial mesh; one row per mesh."""
     return [bench_newton_iteration(nx, ny, element, repeats) for nx, ny in meshes]
 
 
