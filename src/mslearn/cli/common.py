@@ -29,6 +29,7 @@ MeshOption = typer.Option(
 
 
 def fail(message: str, code: int) -> None:
+    """Print ``error: message`` on stderr and exit with ``code``."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -84,4 +85,5 @@ def _jsonable(o):
 
 
 def default_out(out: Path | None, name: str) -> Path:
+    """The --out folder, else ``runs/<name>``."""
     return out if out is not None else Path("runs") / name

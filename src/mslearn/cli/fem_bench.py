@@ -11,6 +11,7 @@ from mslearn.cli.common import JsonOption, handle_errors, print_json
 
 
 def machine() -> dict:
+    """The machine description recorded with benchmark figures: CPU model, cores, Python."""
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as fh:

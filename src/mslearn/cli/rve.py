@@ -45,6 +45,13 @@ class RVEConfig(BaseModel):
 
 
 class TestConfig(BaseModel):
+    """``[test]``: the biaxial element test (see ``micro.dem.elements.BiaxialOptions``).
+
+    kind: drained (lateral stress held), constant_volume or constant_p (mean
+    stress held); strains are dimensionless, compression positive;
+    ``unload_at``: axial strains where an unload-reload by ``unload_by`` is inserted.
+    """
+
     model_config = ConfigDict(extra="forbid")
     kind: Literal["drained", "constant_volume", "constant_p"] = "drained"
     axial_strain: float = Field(0.15, gt=0, lt=0.6)
@@ -56,6 +63,8 @@ class TestConfig(BaseModel):
 
 
 class BiaxialConfig(BaseModel):
+    """A ``mslearn rve`` config file: the ``[rve]`` packing and the ``[test]`` tables."""
+
     model_config = ConfigDict(extra="forbid")
     rve: RVEConfig = Field(default_factory=RVEConfig)
     test: TestConfig = Field(default_factory=TestConfig)
@@ -70,6 +79,8 @@ def _validation_message(err: ValidationError) -> str:
 
 
 def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
+    """Read and validate a TOML config (None: defaults); a ``[rve] preset`` fills the
+    fields not given. ``smoke`` caps the size at 100 disks and 3 % axial strain."""
     raw: dict = {}
     if path is not None:
         try:
