@@ -141,6 +141,8 @@ class RunOutputs:
             self.xdmf = XdmfSeries(out / "fields.xdmf", problem.disc, keep_steps=keep)
 
     def observers(self, solver, out: Path, checkpoint_every: int) -> list:
+        """The step observers (history CSV, plot snapshots, in-memory history, XDMF), plus
+        a checkpoint of ``solver`` into ``out`` every ``checkpoint_every`` steps (0: none)."""
         obs = [self.csv, self.snaps, lambda s: self.history.append(step_row(s))]
         if self.xdmf is not None:
             obs.append(self.xdmf)
@@ -151,6 +153,7 @@ class RunOutputs:
         return obs
 
     def close(self) -> None:
+        """Close the history CSV and the XDMF series."""
         self.csv.close()
         if self.xdmf is not None:
             self.xdmf.close()

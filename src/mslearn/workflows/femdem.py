@@ -157,4 +157,5 @@ def summary_keys(s: dict) -> dict:
 
 
 def gp_history_points(n_gp: int) -> list[int]:
+    """The Gauss points whose histories are plotted by default: first, middle and last."""
     return list(np.unique([0, n_gp // 2, n_gp - 1]))
