@@ -5,7 +5,8 @@ Usage: python bin/bench_compare.py OLD_REV ROUNDS -- bench fem --json --repeats 
 The old commit is checked out (once) into a git worktree under /tmp; each round runs the
 command with the old tree's sources first on PYTHONPATH, then with this tree's, and prints
 one JSON line per run: {"tree": "old" | "new", "round": k, "result": <last JSON line>}.
-Alternating the two cancels slow drifts of machine load; compare medians over rounds.
+The order alternates (old-new, new-old, ...), which cancels slow drifts of machine load;
+compare medians over rounds.
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ def main() -> None:
         raise SystemExit(__doc__)
     trees = {"old": worktree(rev), "new": ROOT}
     for k in range(int(rounds)):
-        for name, tree in trees.items():
-            print(json.dumps({"tree": name, "round": k, "result": run(tree, args)}), flush=True)
+        order = ("old", "new") if k % 2 == 0 else ("new", "old")  # ABBA: cancels drift
+        for name in order:
+            print(
+                json.dumps({"tree": name, "round": k, "result": run(trees[name], args)}), flush=True
+            )
 
 
 if __name__ == "__main__":

@@ -465,6 +465,27 @@ def _train_options(opt: ResampleOptions, size: dict) -> TrainOptions:
     )
 
 
+def _committees(out: Path, sets: dict, train_opt: TrainOptions, opt, progress: bool):
+    """Committees on the coarse, fine and hybrid sets; the coarse one (pre-trained) scores
+    the fine pool (seed 000 Sec. 4.1.2) and a committee is trained on coarse + chosen rows.
+    Returns (training reports, active model folder, (pool, chosen, scores, scoring wall))."""
+    models, reports = {}, {}
+    for name in ("coarse", "fine", "hybrid"):
+        models[name], reports[name] = _train(
+            name, sets[name], train_opt, out / "models" / name, progress
+        )
+    t_score = time.perf_counter()
+    pool = sets["fine"]
+    chosen, scores = active_selection(models["coarse"], pool, opt.fraction, opt.score, opt.seed)
+    score_wall = time.perf_counter() - t_score
+    active_dir = out / "models" / ("active" if opt.score == "std" else f"active-{opt.score}")
+    sets["active"] = Rows.concat([sets["coarse"], pool.take(np.sort(chosen))])
+    _, reports["active"] = _train("active", sets["active"], train_opt, active_dir, progress)
+    np.save(out / "pool_scores.npy", scores)
+    np.save(out / "pool_selected.npy", np.sort(chosen))
+    return reports, active_dir, (pool, chosen, scores, score_wall)
+
+
 def run_resampling(out: Path, options: ResampleOptions | None = None, progress: bool = True):
     """Run the experiment into ``out``; returns the report (also report.json / report.md).
 
@@ -485,25 +506,11 @@ def run_resampling(out: Path, options: ResampleOptions | None = None, progress: 
 
     t1 = time.perf_counter()
     sets, fine, hyb_info = _training_sets(runs, size, opt.band_fraction)
-    train_opt = _train_options(opt, size)
-    models, train_reports = {}, {}
-    for name in ("coarse", "fine", "hybrid"):
-        models[name], train_reports[name] = _train(
-            name, sets[name], train_opt, out / "models" / name, progress
-        )
-    t_score = time.perf_counter()
-    pool = sets["fine"]
-    chosen, scores = active_selection(models["coarse"], pool, opt.fraction, opt.score, opt.seed)
-    score_wall = time.perf_counter() - t_score
-    active_dir = out / "models" / ("active" if opt.score == "std" else f"active-{opt.score}")
-    sets["active"] = Rows.concat([sets["coarse"], pool.take(np.sort(chosen))])
-    models["active"], train_reports["active"] = _train(
-        "active", sets["active"], train_opt, active_dir, progress
+    train_reports, active_dir, (pool, chosen, scores, score_wall) = _committees(
+        out, sets, _train_options(opt, size), opt, progress
     )
     band_mask = _band_mask(fine, hyb_info)
     selection = _selection_summary(opt, pool, chosen, scores, band_mask, score_wall)
-    np.save(out / "pool_scores.npy", scores)
-    np.save(out / "pool_selected.npy", np.sort(chosen))
     timings["training_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()

@@ -220,14 +220,7 @@ def run_bvp(
             material = with_recorder(
                 material, config, problem, out, resume=resume, run_id=run_id, material_name=name
             )
-        log.info(
-            "mslearn %s: %s; material %s; %d Gauss points%s",
-            __version__,
-            problem.description,
-            name,
-            problem.n_points,
-            " (resumed)" if resume else "",
-        )
+        _log_start(problem, name, resume)
         solver = StaticSolver(problem.disc, material, problem.bcs, config.solver.options())
         if ckpt is not None:
             solver.restore_state(ckpt)
@@ -248,8 +241,7 @@ def run_bvp(
         wall = time.perf_counter() - t_start
         summary.update(_timings(solver, summary["iterations"], loop_wall, wall))
         if config.output.dataset:
-            summary["dataset"] = str(out / "dataset.zarr")
-            summary["samples"] = material.writer.n_rows
+            summary.update(dataset=str(out / "dataset.zarr"), samples=material.writer.n_rows)
         if watch.active or report_watch:
             summary.update(watch.summary())
             watch.save(out)
@@ -263,6 +255,17 @@ def run_bvp(
             sharded.close()
         logging.getLogger("mslearn").removeHandler(handler)
         handler.close()
+
+
+def _log_start(problem: Problem, material_name: str, resume: bool) -> None:
+    log.info(
+        "mslearn %s: %s; material %s; %d Gauss points%s",
+        __version__,
+        problem.description,
+        material_name,
+        problem.n_points,
+        " (resumed)" if resume else "",
+    )
 
 
 def _timings(solver: StaticSolver, iterations: int, loop_wall: float, wall: float) -> dict:
