@@ -230,7 +230,8 @@ def calibrate(
         torch.set_num_threads(previous)
 
 
-def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
+def _start_params(model, init, opts) -> tuple[dict[str, float], tuple[str, ...]]:
+    """(initial parameters, trainable names), checked against the model and the bounds."""
     phi0 = {**model.defaults(), **(init or {})}
     unknown = set(phi0) - set(model.defaults())
     if unknown:
@@ -240,6 +241,63 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     for k in names:
         if k not in phi0:
             raise MslearnInputError(f"trainable parameter {k!r} is not a {model.name} parameter")
+    return phi0, names
+
+
+def _check_start_admissible(model, data, phi, integ) -> None:
+    """The initial parameters must give an admissible path on every (unmasked) curve."""
+    full = Batch.from_dataset(data)
+    with torch.no_grad():
+        res = integrate_path(model, phi, full.strain, full.p0, integ, check=False)
+    stress = res.stress
+    if full.mask is not None:  # masked rows need not be admissible
+        stress = torch.where(full.mask[..., None], stress, stress[:, :1].expand_as(stress))
+    check_admissible(stress)
+
+
+def _loss_at(model, params: dict[str, float], batch, integ) -> float:
+    """Eq. 17 stress loss of fixed parameters on a batch (no gradients)."""
+    with torch.no_grad():
+        prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+        return float(batch.loss(predict(model, prm, batch, integ)))
+
+
+def _adam_step(model, train, integ, optim, w, phi_of, names, bounds, gamma) -> dict:
+    """One Adam step on loss = L_sigma + gamma * bound penalty (seed 003 Eq. 17-18);
+    returns the loss terms and parameters at the point the step starts from."""
+    optim.zero_grad()
+    phi = phi_of(w)
+    l_sig = train.loss(predict(model, phi, train, integ))
+    pen = bound_penalty({k: phi[k] for k in names}, bounds)
+    loss = l_sig + gamma * pen
+    if bool(torch.isfinite(loss)):
+        loss.backward()
+    ok = bool(torch.isfinite(loss)) and all(bool(torch.isfinite(v.grad).all()) for v in w.values())
+    if ok:
+        optim.step()
+    ok = ok and all(bool(torch.isfinite(v).all()) for v in w.values())
+    current = {k: float(v.detach()) for k, v in phi.items()}
+    return {"loss": float(loss), "l_sig": float(l_sig), "pen": float(pen), "ok": ok, "phi": current}
+
+
+def _result(best, hist, status, elapsed, idx, test_loss) -> CalibrationResult:
+    n_run = len(hist["loss"])
+    return CalibrationResult(
+        params=best[2],
+        best_epoch=best[1],
+        best_loss=best[0],
+        final_loss=hist["loss"][-1] if n_run else math.nan,
+        test_loss=test_loss,
+        epochs_run=n_run,
+        epochs_per_s=n_run / elapsed if elapsed > 0 else math.nan,
+        status=status,
+        history={k: np.asarray(v) for k, v in hist.items()},
+        split=idx,
+    )
+
+
+def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
+    phi0, names = _start_params(model, init, opts)
     bounds = resolve_bounds(model, opts.bounds)
     idx = split_indices(data.n_paths, opts.split, opts.seed)
     train = Batch.from_dataset(data.subset(idx["train"]))
@@ -253,92 +311,40 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     def phi_of(weights):
         return {k: fixed[k] * weights[k] if k in weights else fixed[k] for k in fixed}
 
-    # start-up check on every curve (indices are dataset Gauss points): the initial
-    # parameters must give an admissible path
-    full = Batch.from_dataset(data)
-    with torch.no_grad():
-        res = integrate_path(model, phi_of(w), full.strain, full.p0, integ, check=False)
-    stress = res.stress
-    if full.mask is not None:  # masked rows need not be admissible
-        stress = torch.where(full.mask[..., None], stress, stress[:, :1].expand_as(stress))
-    check_admissible(stress)
-
+    _check_start_admissible(model, data, phi_of(w), integ)
     hist: dict[str, list] = {k: [] for k in ("loss", "loss_sigma", "penalty", "gamma", "val")}
     hist.update({f"param.{k}": [] for k in names})
     best = (math.inf, -1, {k: float(v) for k, v in phi0.items()})
     last_good = dict(best[2])
-    status, t0, epoch = "ok", time.perf_counter(), 0
+    status, t0 = "ok", time.perf_counter()
     for epoch in range(opts.epochs):
         gamma = gamma_schedule(epoch, opts.epochs, opts.gamma_max, opts.gamma_min)
-        terms: dict[str, torch.Tensor] = {}
-
-        def closure(gamma=gamma, terms=terms):
-            optim.zero_grad()
-            phi = phi_of(w)
-            l_sig = train.loss(predict(model, phi, train, integ))
-            pen = bound_penalty({k: phi[k] for k in names}, bounds)
-            loss = l_sig + gamma * pen
-            finite = bool(torch.isfinite(loss))
-            if finite:
-                loss.backward()
-            if not terms:  # the point the step starts from
-                terms.update(loss=loss.detach(), l_sig=l_sig.detach(), pen=pen.detach())
-                terms["ok"] = bool(torch.isfinite(loss)) and all(
-                    bool(torch.isfinite(v.grad).all()) for v in w.values()
-                )
-                terms["phi"] = {k: float(v.detach()) for k, v in phi.items()}
-            return loss
-
-        closure()
-        if terms["ok"]:
-            optim.step()
-        if not terms["ok"] or not all(bool(torch.isfinite(v).all()) for v in w.values()):
+        step = _adam_step(model, train, integ, optim, w, phi_of, names, bounds, gamma)
+        if not step["ok"]:
             status = "nan_stop"
             break
-        loss, l_sig, pen, current = terms["loss"], terms["l_sig"], terms["pen"], terms["phi"]
-        if val is not None:
-            with torch.no_grad():
-                prm_v = {k: torch.tensor(v, dtype=torch.float64) for k, v in current.items()}
-                lv = float(val.loss(predict(model, prm_v, val, integ)))
-            lv = lv if math.isfinite(lv) else math.inf
-        else:
-            lv = float(loss)
+        loss, current = step["loss"], step["phi"]
+        lv = _loss_at(model, current, val, integ) if val is not None else loss
+        lv = lv if math.isfinite(lv) else math.inf
         if lv < best[0]:
             best = (lv, epoch, current)
         last_good = current
-        for k, v in (("loss", float(loss)), ("loss_sigma", float(l_sig)), ("penalty", float(pen))):
+        for k, v in (("loss", loss), ("loss_sigma", step["l_sig"]), ("penalty", step["pen"])):
             hist[k].append(v)
         hist["gamma"].append(gamma)
         hist["val"].append(lv)
         for k in names:
             hist[f"param.{k}"].append(current[k])
         if on_epoch is not None:
-            on_epoch(epoch, {"loss": float(loss), "val": lv})
-        if opts.target_loss is not None and float(loss) < opts.target_loss:
+            on_epoch(epoch, {"loss": loss, "val": lv})
+        if opts.target_loss is not None and loss < opts.target_loss:
             status = "converged"
             break
         if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
             status = "time_limit"
             break
-    elapsed = time.perf_counter() - t0
-    n_run = len(hist["loss"])
-    test_loss = None
-    if test is not None:
-        with torch.no_grad():
-            prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in best[2].items()}
-            test_loss = float(test.loss(predict(model, prm, test, integ)))
-    result = CalibrationResult(
-        params=best[2],
-        best_epoch=best[1],
-        best_loss=best[0],
-        final_loss=hist["loss"][-1] if n_run else math.nan,
-        test_loss=test_loss,
-        epochs_run=n_run,
-        epochs_per_s=n_run / elapsed if elapsed > 0 else math.nan,
-        status=status,
-        history={k: np.asarray(v) for k, v in hist.items()},
-        split=idx,
-    )
+    test_loss = _loss_at(model, best[2], test, integ) if test is not None else None
+    result = _result(best, hist, status, time.perf_counter() - t0, idx, test_loss)
     if out_dir is not None:
         write_outputs(result, Path(out_dir), last_good)
     return result
