@@ -76,6 +76,38 @@ def residuals(model: Model, params: dict[str, float], batch: Batch, integ) -> np
         return ((pred[m] - batch.target[m]) / scale).reshape(-1).numpy()
 
 
+def _fd_jacobian(res_of, theta: np.ndarray, h: float) -> np.ndarray:
+    """(n_residuals, n_params) central finite-difference Jacobian of res_of at theta."""
+    cols = []
+    for j in range(len(theta)):
+        tp, tm = theta.copy(), theta.copy()
+        tp[j] += h
+        tm[j] -= h
+        cols.append((res_of(tp) - res_of(tm)) / (2 * h))
+    return np.array(cols).T
+
+
+def _damped_step(jac, r, loss, theta, mu, res_of, project, loss_of, tries: int = 12):
+    """Marquardt-scaled damped Gauss-Newton step: ((theta, r, loss) of the first step that
+    lowers the loss, or None; the updated damping mu). mu / 3 on success, x 4 on a
+    rejected step, x 10 on a singular system."""
+    jtj, g = jac.T @ jac, jac.T @ r
+    for _ in range(tries):
+        a = jtj + mu * np.diag(np.maximum(np.diag(jtj), 1e-30))
+        try:
+            step = -np.linalg.solve(a, g)
+        except np.linalg.LinAlgError:
+            mu *= 10.0
+            continue
+        cand = project(theta + step)
+        r_c = res_of(cand)
+        l_c = loss_of(r_c)
+        if l_c < loss:
+            return (cand, r_c, l_c), max(mu / 3.0, 1e-12)
+        mu *= 4.0
+    return None, mu
+
+
 def levenberg_marquardt(
     model: Model,
     data: SequenceDataset,
@@ -126,38 +158,20 @@ def levenberg_marquardt(
     it, rel = 0, math.inf
     while it < opts.max_iter:
         it += 1
-        h = opts.rel_step
-        cols = []
-        for j in range(len(names)):
-            tp, tm = theta.copy(), theta.copy()
-            tp[j] += h
-            tm[j] -= h
-            rp = residuals(model, params_of(tp), batch, integration)
-            rm = residuals(model, params_of(tm), batch, integration)
-            cols.append((rp - rm) / (2 * h))
-        jac = np.array(cols).T
+        jac = _fd_jacobian(
+            lambda t: residuals(model, params_of(t), batch, integration), theta, opts.rel_step
+        )
         if not np.isfinite(jac).all():  # a perturbation left the admissible region
             hist["stop"] = ["non-finite Jacobian"]
             break
-        jtj, g = jac.T @ jac, jac.T @ r
-        improved = False
-        for _ in range(12):
-            a = jtj + mu * np.diag(np.maximum(np.diag(jtj), 1e-30))
-            try:
-                step = -np.linalg.solve(a, g)
-            except np.linalg.LinAlgError:
-                mu *= 10.0
-                continue
-            cand = project(theta + step)
-            r_c = residuals(model, params_of(cand), batch, integration)
-            l_c = loss_of(r_c)
-            if l_c < loss:
-                rel = (loss - l_c) / max(loss, 1e-300)
-                theta, r, loss = cand, r_c, l_c
-                mu = max(mu / 3.0, 1e-12)
-                improved = True
-                break
-            mu *= 4.0
+        found, mu = _damped_step(
+            jac, r, loss, theta, mu,
+            lambda t: residuals(model, params_of(t), batch, integration), project, loss_of,
+        )  # fmt: skip
+        improved = found is not None
+        if improved:
+            rel = (loss - found[2]) / max(loss, 1e-300)
+            theta, r, loss = found
         hist["loss"].append(loss)
         hist["mu"].append(mu)
         hist["t"].append(time.perf_counter() - t0)
