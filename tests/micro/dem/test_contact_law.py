@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mslearn.micro.dem.disk2d.arrays import kernel_params
-from mslearn.micro.dem.disk2d.contact import contact_law, contact_stiffness
+from mslearn.micro.dem.disk2d.contact import contact_law, contact_stiffness, dashpot_forces
 from mslearn.micro.dem.disk2d.engine import make_control, run_batch
 from mslearn.micro.dem.disk2d.homogenise import homogenise
 from mslearn.micro.dem.disk2d.loading import LoadOptions, apply_strain
@@ -95,8 +95,10 @@ def test_force_pass_equals_scalar_contact_law(sheared):
     fscale = np.abs(st.pair_fn[:k]).max()
     for c in range(k):
         rr = r1[c] * r2[c] / (r1[c] + r2[c])
-        fn, fs, fnt, fst, flag = contact_law(prm, rr, ov[c], bool(inside[c]), st0.pair_fs[c],
-                                             dun[c], dut[c], mstar[c])  # fmt: skip
+        fn, fs, kn_tan, kt, slide, flag = contact_law(prm, rr, ov[c], bool(inside[c]),
+                                                      st0.pair_fs[c], dut[c])  # fmt: skip
+        dfn, dft = dashpot_forces(prm, mstar[c], kn_tan, kt, dun[c], dut[c], bool(inside[c]), slide)
+        fnt, fst = fn - dfn, fs - dft
         assert flag == st.pair_flag[c]
         assert fn == pytest.approx(st.pair_fn[c], rel=1e-12, abs=1e-12 * fscale)
         assert fs == pytest.approx(st.pair_fs[c], rel=1e-9, abs=1e-12 * fscale)

@@ -24,12 +24,16 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from mslearn.micro.dem.disk2d.arrays import BORROWS
 from mslearn.micro.dem.disk2d.contact import (
     contact_energy,
     contact_law,
     contact_stiffness,
+    dashpot_forces,
     rolling_law,
+    specialise,
 )
+from mslearn.micro.dem.params import LAW_HERTZ, LAW_LINEAR
 
 FAST = {"reassoc", "contract", "arcp", "nsz"}  # no "nnan"/"ninf": NaN checks stay valid
 
@@ -79,7 +83,7 @@ def new_work(cap):
     return Work(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _cell_spin_dt(h, dh):
     """Rotation of the cell over the step: skew part of ``dh h_prev^-1`` [rad]."""
     p00 = h[0, 0] - dh[0, 0]
@@ -92,7 +96,7 @@ def _cell_spin_dt(h, dh):
     return 0.5 * (L10 - L01)
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def pair_constants(p, q, npairs, w):
     """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
     for c in range(npairs):
@@ -103,7 +107,7 @@ def pair_constants(p, q, npairs, w):
         w.mstar[c] = p.mass[i] * p.mass[j] / (p.mass[i] + p.mass[j])
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _gather(p, q, npairs, h, dh, dt, wdt, w):
     """Branch vectors, relative displacements and rotations over the step into ``w``."""
     s, v, om, pi, pj, pn = p.s, p.v, p.omega, q.i, q.j, q.shift
@@ -123,14 +127,30 @@ def _gather(p, q, npairs, h, dh, dt, wdt, w):
         wj[c] = om[j] * dt + wdt
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
 def _law_pass(prm, q, npairs, w):
     """The contact law on every pair slot (open ones give zero force), branch-free.
 
     Updates q.fs, q.fn, q.flag; overwrites w.ux, w.uy, w.wi, w.wj with the
     force on j and the torques on i and j. Returns (sum fx dx, sum fx dy,
-    sum fy dx, sum fy dy, contacts, contacts beyond the overlap limit)."""
+    sum fy dx, sum fy dy, contacts, contacts beyond the overlap limit).
+    The loop is compiled once per law, with and without dashpots."""
+    dashpots = prm.visc_n > 0 or prm.visc_t > 0
+    if prm.law == LAW_LINEAR:
+        if dashpots:
+            return _law_loop(specialise(prm, LAW_LINEAR, True), q, npairs, w)
+        return _law_loop(specialise(prm, LAW_LINEAR, False), q, npairs, w)
+    if dashpots:
+        return _law_loop(specialise(prm, LAW_HERTZ, True), q, npairs, w)
+    return _law_loop(specialise(prm, LAW_HERTZ, False), q, npairs, w)
+
+
+@njit(inline="always")
+def _law_loop(prm, q, npairs, w):
+    """The loop of :func:`_law_pass`, inlined there (its flags, prm's constant fields)."""
     dx, dy, ux, uy, wi, wj, ri, rj, ms = w.dx, w.dy, w.ux, w.uy, w.wi, w.wj, w.ri, w.rj, w.mstar
+    pfs, pfn, pflag = q.fs, q.fn, q.flag  # (fields read inside the loop would cost refcounts)
+    visc = prm.visc_n > 0 or prm.visc_t > 0  # a constant in each copy
     a0 = a1 = a2 = a3 = a9 = nbad = 0.0
     for c in range(npairs):
         x = dx[c]
@@ -150,11 +170,16 @@ def _law_pass(prm, q, npairs, w):
         lj = r2 - 0.5 * ovp
         dun = ux[c] * nx + uy[c] * ny
         dut = uy[c] * nx - ux[c] * ny - (wi[c] * li + wj[c] * lj)
-        fn, fs, fnt, fst, flag = contact_law(prm, r1 * r2 / rs, ovp, inside, q.fs[c], dun, dut,
-                                             ms[c])  # fmt: skip
-        q.fs[c] = fs
-        q.fn[c] = fn
-        q.flag[c] = flag
+        fn, fs, kn_tan, kt, slide, flag = contact_law(prm, r1 * r2 / rs, ovp, inside, pfs[c], dut)
+        pfs[c] = fs
+        pfn[c] = fn
+        pflag[c] = flag
+        fnt = fn
+        fst = fs
+        if visc:
+            dfn, dft = dashpot_forces(prm, ms[c], kn_tan, kt, dun, dut, inside, slide)
+            fnt -= dfn
+            fst -= dft
         fx = fnt * nx - fst * ny
         fy = fnt * ny + fst * nx
         ux[c] = fx
@@ -172,7 +197,7 @@ def _law_pass(prm, q, npairs, w):
     return a0, a1, a2, a3, a9, nbad
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _servo_stiffness(kn, kt, nx, ny, d2):
     """Diagonal (11, 22, 12) of one contact's affine stiffness (Eq. 11) times V [N m]."""
     n11 = nx * nx
@@ -183,7 +208,7 @@ def _servo_stiffness(kn, kt, nx, ny, d2):
             (kn * n11 * n22 + kt * g * g) * d2)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _extras(prm, q, npairs, w, full, need_k):
     """Servo stiffness diagonal (need_k) and energy, sum |f|, max overlap ratio (full)."""
     a4 = a5 = a6 = a7 = a8 = a10 = 0.0
@@ -211,7 +236,7 @@ def _extras(prm, q, npairs, w, full, need_k):
     return a4, a5, a6, a7, a8, a10
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _rolling(prm, q, npairs, w):
     """Rolling moments (optional) from the relative rotation ``(w_j - w_i) dt`` (rows
     wj - wi before the law pass overwrites them) into q.mr and w.mr; returns their energy."""
@@ -235,7 +260,7 @@ def _rolling(prm, q, npairs, w):
     return e
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _scatter(q, npairs, w, F, T, roll):
     """F (N, 2), T (N,) = sums of the pair forces and torques (and rolling moments)."""
     pi, pj, fxa, fya, tia, tja = q.i, q.j, w.ux, w.uy, w.wi, w.wj
@@ -261,7 +286,7 @@ def _scatter(q, npairs, w, F, T, roll):
             T[pi[c]] -= mr[c]
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def contact_forces(p, q, npairs, h, dh, prm, w, F, T, full, need_k, fresh):
     """Contact forces of one RVE at its current geometry (the engine's force pass).
 

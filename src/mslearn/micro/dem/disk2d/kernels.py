@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from mslearn.micro.dem.disk2d.arrays import kernel_params, rve_view
+from mslearn.micro.dem.disk2d.arrays import BORROWS, kernel_params, rve_view
 from mslearn.micro.dem.disk2d.forces import FAST, ContactSums, contact_forces, new_work
 from mslearn.micro.dem.disk2d.neighbours import build_pairs
 
@@ -96,7 +96,7 @@ class Motion(NamedTuple):
     bad: float  # 1: NaN or inf in the state
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def cell_from_strain(E, theta, h_ref, out):
     """out (2, 2) = R(theta) (I + E) h_ref [m]; E Voigt (3,) with engineering shear."""
     c = math.cos(theta)
@@ -114,7 +114,7 @@ def cell_from_strain(E, theta, h_ref, out):
         out[1, k] = b10 * h_ref[0, k] + b11 * h_ref[1, k]
 
 
-@njit(cache=True, error_model="numpy", fastmath=FAST)
+@njit(cache=True, error_model="numpy", fastmath=FAST, **BORROWS)
 def integrate(p, F, T, h_new, prm, full):
     """Leapfrog update of one RVE's Particles ``p`` with Cundall local damping.
 
@@ -166,7 +166,7 @@ def integrate(p, F, T, h_new, prm, full):
     return Motion(ke, sum_f, dmax, vmax * dt, bad)
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _maxima(F, v, disp, full):
     """(max |disp|, max |v|, sum |F| (full) or 0)."""
     dmax2 = 0.0
@@ -184,7 +184,7 @@ def _maxima(F, v, disp, full):
     return math.sqrt(dmax2), math.sqrt(vmax2), sumf
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _min_stretch_dev(h, hb):
     """max |singular value - 1| of h hb^-1."""
     det = hb[0, 0] * hb[1, 1] - hb[0, 1] * hb[1, 0]
@@ -206,7 +206,7 @@ def _min_stretch_dev(h, hb):
     return max(smax - 1.0, 1.0 - smin)
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _list_stale(c, max_disp, rmax, skin):
     """The Verlet list may miss a contact: never built, or displacements plus the
     cell's stretch since the build could have used up the skin."""
@@ -228,7 +228,7 @@ def rebuild(p, q, c, skin, npairs):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _ramp(start, target, it, n_load, in_load):
     """Value at step ``it`` of a linear ramp over n_load steps; the target after it."""
     if in_load:
@@ -236,7 +236,7 @@ def _ramp(start, target, it, n_load, in_load):
     return target
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _stress_target(ctrl, sig, k):
     """Target of stress-controlled component k; mode 2 keeps (s11 + s22) / 2."""
     tgt = ctrl.stress_target[k]
@@ -245,7 +245,7 @@ def _stress_target(ctrl, sig, k):
     return tgt
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _servo_increment(ctrl, err, stiffness):
     """Strain increment ``gain err / D_kk`` of a servo component, capped per step."""
     smax = ctrl.max_strain_step
@@ -259,7 +259,7 @@ def _servo_increment(ctrl, err, stiffness):
     return de
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _drive(c, ctrl, sig, sums, vol, E0, rot0, it, in_load, hn):
     """Next strain (ramp or servo per component) and rotation; hn = the next cell."""
     E = c.strain
@@ -275,7 +275,7 @@ def _drive(c, ctrl, sig, sums, vol, E0, rot0, it, in_load, hn):
     cell_from_strain(E, c.rotation[0], c.h_ref, hn)
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _stress(sums, h, thickness, sig):
     """sig (3,) = Love-Weber stress [Pa] (seed 000 Eq. 10, symmetric 12); returns V [m^3]."""
     vol = abs(h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]) * thickness
@@ -285,7 +285,7 @@ def _stress(sums, h, thickness, sig):
     return vol
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _move_cell(c, hn):
     """dh = hn - h, h = hn, one more step."""
     for a in range(2):
@@ -295,7 +295,7 @@ def _move_cell(c, hn):
     c.step[0] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _fault(mo, prm, rmin):
     """Status of a step: 0, or -1 NaN/inf, -2 runaway."""
     if mo.bad != 0.0:
@@ -305,7 +305,7 @@ def _fault(mo, prm, rmin):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _settled(ctrl, sig, unb, servo):
     """Unbalanced ratio below tolerance and every servo component within tolerance."""
     if not unb < ctrl.unbalanced_tol:
@@ -319,7 +319,7 @@ def _settled(ctrl, sig, unb, servo):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _radius_range(rad):
     rmin = 1e300
     rmax = 0.0
@@ -329,7 +329,7 @@ def _radius_range(rad):
     return rmin, rmax
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _max_norm(a):
     m2 = 0.0
     for i in range(a.shape[0]):
@@ -337,7 +337,7 @@ def _max_norm(a):
     return math.sqrt(m2)
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _report(status, done, unb, sig, sums, mo, c, prm, need, nbuild):
     """The :class:`Report` of a call; ``done`` = (loading, relaxation) steps."""
     vol = abs(c.h[0, 0] * c.h[1, 1] - c.h[0, 1] * c.h[1, 0]) * prm.thickness

@@ -21,8 +21,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from mslearn.micro.dem.disk2d.arrays import BORROWS
 
-@njit(cache=True)
+
+@njit(cache=True, **BORROWS)
 def _heights(h):
     area = abs(h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0])
     l1 = math.sqrt(h[0, 0] ** 2 + h[1, 0] ** 2)
@@ -41,7 +43,7 @@ class _PairList(NamedTuple):
     mr: np.ndarray  # (cap,) rolling moment [N m]
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _try_add(i, j, n1, n2, s, rad, h, skin, k, new, old):
     """Append pair (i, j, n) at slot k if within the cutoff, carrying its history
     from ``old``; returns the next slot (counts on beyond the capacity)."""
@@ -148,7 +150,7 @@ def _cell_list_search(s, rad, h, skin, g1, g2, new, old):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, **BORROWS)
 def _all_images_search(s, rad, h, skin, m1, m2, new, old):
     """Half list over every image within (m1, m2) cell shifts (tiny or sheared cells)."""
     nP = s.shape[0]
