@@ -65,6 +65,8 @@ def two_disk_collision(params: ContactParams, v0: float = 0.1, r: float = 0.01, 
 
 
 def case_linear_collision() -> list[dict]:
+    """Linear head-on collision: contact duration ``pi sqrt(m* / kn)`` (1 %), and
+    with normal dashpots the restitution ``exp(-beta pi / sqrt(1 - beta^2))``."""
     p = ContactParams(local_damping=0.0, friction=0.0)
     dur, e, _, mstar = two_disk_collision(p)
     kn, _ = pair_stiffness(p, 0.01, 0.01)
@@ -149,6 +151,7 @@ def case_rolling_limit() -> list[dict]:
 
 
 def packing(n: int = 200, seed: int = 0, **kw) -> DEMState:
+    """A prepared n-disk packing at 100 kPa (``kw``: ContactParams fields)."""
     params = ContactParams(**kw)
     return prepare_packing(PackingOptions(n_particles=n, seed=seed), params).state
 
@@ -180,6 +183,8 @@ def case_energy(st: DEMState, n_steps: int = 10_000, ke_ratio: float = 0.1) -> l
 
 
 def case_preparation(st: DEMState, p0: float = 1e5) -> list[dict]:
+    """The prepared packing is at p0 [Pa] (1 %) with a symmetric Love-Weber stress
+    (seed 000 Eq. 10: asymmetry below 1e-3 p0 at equilibrium)."""
     h = homogenise(st)
     pm = -h.mean_stress[0]
     return [
@@ -204,6 +209,8 @@ def case_objectivity(st: DEMState, angle: float = 0.3) -> list[dict]:
 
 
 def case_stiffness_properties(st: DEMState) -> list[dict]:
+    """The affine stiffness D (seed 000 Eq. 11) is major symmetric and positive
+    semi-definite."""
     D = homogenise(st).stiffness[0]
     asym = np.abs(D - D.T).max() / np.abs(D).max()
     emin = np.linalg.eigvalsh(0.5 * (D + D.T)).min() / np.abs(D).max()

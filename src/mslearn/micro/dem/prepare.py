@@ -64,6 +64,10 @@ class PackingOptions:
 
 @dataclass(frozen=True)
 class PreparationResult:
+    """A prepared packing: the one-RVE state at p0 with zero strain, its
+    homogenised quantities, the DEM steps taken, the unbalanced-force ratio
+    reached and whether the quasi-static criterion was met."""
+
     state: DEMState
     homogenised: Homogenised
     steps: int

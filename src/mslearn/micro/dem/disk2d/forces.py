@@ -287,11 +287,12 @@ def _scatter(q, npairs, w, F, T, roll):
 
 
 @njit(cache=True, **BORROWS)
-def contact_forces(p, q, npairs, h, dh, prm, w, F, T, full, need_k, fresh):
+def contact_forces(p, q, npairs, c, prm, w, F, T, full, need_k, fresh):
     """Contact forces of one RVE at its current geometry (the engine's force pass).
 
-    p: Particles and q: Pairs of one RVE (``npairs`` slots in use); h, dh:
-    (2, 2) cell and its change over the last step [m]; prm: KernelParams;
+    p: Particles, q: Pairs (``npairs`` slots in use) and c: Cells of one RVE
+    (the cell ``c.h`` and its change over the last step ``c.dh`` [m] are
+    read); prm: KernelParams;
     w: Work scratch; writes F (N, 2) [N] and T (N,) [N m] and the pair
     histories q.fs, q.fn, q.flag (and q.mr with rolling resistance).
     ``full``: also energy, sum |f| and the overlap ratio (check steps);
@@ -299,7 +300,7 @@ def contact_forces(p, q, npairs, h, dh, prm, w, F, T, full, need_k, fresh):
     since the last call with this ``w``. Returns :class:`ContactSums`."""
     if fresh:
         pair_constants(p, q, npairs, w)
-    _gather(p, q, npairs, h, dh, prm.dt, _cell_spin_dt(h, dh), w)
+    _gather(p, q, npairs, c.h, c.dh, prm.dt, _cell_spin_dt(c.h, c.dh), w)
     roll = prm.roll_k > 0
     e_roll = _rolling(prm, q, npairs, w) if roll else 0.0
     f00, f01, f10, f11, nc, nbad = _law_pass(prm, q, npairs, w)

@@ -379,7 +379,7 @@ def advance_one(p, q, c, prm, ctrl):
             mo = Motion(mo.kinetic, mo.sum_force, 0.0, mo.max_move, mo.bad)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
-        sums = contact_forces(p, q, npairs, c.h, c.dh, prm, work, F, T, full, servo, fresh)
+        sums = contact_forces(p, q, npairs, c, prm, work, F, T, full, servo, fresh)
         fresh = False
         if sums.max_overlap > prm.max_overlap:
             status = -3

@@ -29,6 +29,16 @@ STRAIN, STRESS, MEAN_STRESS = STRAIN_CONTROL, STRESS_CONTROL, MEAN_STRESS_CONTRO
 
 @dataclass(frozen=True)
 class LoadOptions:
+    """How a strain increment is applied (see the module docstring).
+
+    max_strain_per_step: largest strain-component change per DEM step [-];
+    relax: hold the strain afterwards until quasi-static; unbalanced_tol:
+    unbalanced-force ratio that counts as quasi-static [-]; max_relax_steps;
+    stress_tol: relative tolerance of servo components [-]; servo_gain
+    (fraction of the affine-stiffness correction per step) and
+    servo_max_strain_per_step [-]; check_every: steps between convergence
+    checks; min_steps: loading steps even for a zero increment."""
+
     max_strain_per_step: float = 1e-5
     relax: bool = True
     unbalanced_tol: float = 1e-4
@@ -69,6 +79,7 @@ class LoadResult:
     homogenised: Homogenised
 
     def extras(self) -> dict[str, np.ndarray]:
+        """(n,) diagnostics by name for the material seam's ``extras``."""
         h = self.homogenised
         return {
             "unbalanced_ratio": self.unbalanced,

@@ -44,8 +44,8 @@ def _rebuild_rve(parts, pairs, cells, params, p_off, c_off, r):
 def _evaluate_rve(parts, pairs, cells, params, p_off, c_off, r, full, need_k, F, T):
     p, q, c = rve_view(parts, pairs, cells, p_off, c_off, r)
     w = new_work(q.i.shape[0])
-    return contact_forces(p, q, q.count[0], c.h, c.dh, kernel_params(params[r]), w, F, T, full,
-                          need_k, True)  # fmt: skip
+    return contact_forces(p, q, q.count[0], c, kernel_params(params[r]), w, F, T, full, need_k,
+                          True)  # fmt: skip
 
 
 def build_pair_list(state: DEMState, r: int = 0) -> int:
