@@ -90,7 +90,8 @@ def micro_run_config(
     if presets.smoke:
         d["problem"].update(cls.smoke_overrides(micro=True))
         d["material"].update(smoke_material or {})
-        d["solver"]["n_steps"] = min(int(d["solver"].get("n_steps", SMOKE_STEPS)), SMOKE_STEPS)
+        n = d["solver"].get("n_steps", SMOKE_STEPS)
+        d["solver"]["n_steps"] = min(n, SMOKE_STEPS) if isinstance(n, int) else n  # validated
     history = presets.history
     if presets.gp_path is not None:
         history = gaussian_process_paths(1, GP_PATH_STEPS, seed=presets.gp_path).history(0)
