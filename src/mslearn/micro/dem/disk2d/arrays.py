@@ -44,6 +44,7 @@ from mslearn.micro.dem.params import (
 )
 
 BORROWS = {"_nrt": False}  # numba option: no reference counting in this function
+FAST = {"reassoc", "contract", "arcp", "nsz"}  # fast-math without "nnan"/"ninf": NaN checks work
 
 
 class Particles(NamedTuple):

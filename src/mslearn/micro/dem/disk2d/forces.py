@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from mslearn.micro.dem.disk2d.arrays import BORROWS
+from mslearn.micro.dem.disk2d.arrays import BORROWS, FAST
 from mslearn.micro.dem.disk2d.contact import (
     contact_energy,
     contact_law,
@@ -34,8 +34,6 @@ from mslearn.micro.dem.disk2d.contact import (
     specialise,
 )
 from mslearn.micro.dem.params import LAW_HERTZ, LAW_LINEAR
-
-FAST = {"reassoc", "contract", "arcp", "nsz"}  # no "nnan"/"ninf": NaN checks stay valid
 
 
 class Work(NamedTuple):
