@@ -277,7 +277,8 @@ def _adam_step(model, train, integ, optim, w, phi_of, names, bounds, gamma) -> d
         optim.step()
     ok = ok and all(bool(torch.isfinite(v).all()) for v in w.values())
     current = {k: float(v.detach()) for k, v in phi.items()}
-    return {"loss": float(loss), "l_sig": float(l_sig), "pen": float(pen), "ok": ok, "phi": current}
+    loss, l_sig, pen = (float(v.detach()) for v in (loss, l_sig, pen))
+    return {"loss": loss, "l_sig": l_sig, "pen": pen, "ok": ok, "phi": current}
 
 
 def _result(best, hist, status, elapsed, idx, test_loss) -> CalibrationResult:
