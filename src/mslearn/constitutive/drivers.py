@@ -103,17 +103,21 @@ class _Recorder:
         self._last = None
 
     def trial(self, strain):
+        """The wrapped material's trial response (kept to record sigma_33 on commit)."""
         r = self.mat.trial(strain)
         self._last = r
         return r
 
     def commit(self) -> None:
+        """Commit the wrapped material and record its out-of-plane stress sigma_33 [Pa]."""
         self.mat.commit()
         if self._last is not None and "stress_33" in self._last.extras:
             self.stress_33.append(float(self._last.extras["stress_33"][0]))
 
     def state_dict(self):
+        """The wrapped material's committed state."""
         return self.mat.state_dict()
 
     def load_state_dict(self, state) -> None:
+        """Restore the wrapped material's committed state."""
         self.mat.load_state_dict(state)

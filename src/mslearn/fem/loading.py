@@ -71,6 +71,7 @@ class Dirichlet:
     time_function: TimeFunction = RAMP
 
     def dofs(self, disc: Discretisation) -> np.ndarray:
+        """(k,) global dof numbers this condition prescribes (a boundary or the node at a point)."""
         if self.component not in (0, 1):
             raise MslearnInputError(f"Dirichlet component is {self.component}; expected 0 or 1")
         if (self.boundary is None) == (self.point is None):
@@ -112,6 +113,7 @@ class Pressure:
         return load.assemble(fb)
 
     def at(self, t: float) -> float:
+        """Load factor at pseudo-time t (value x time function)."""
         return self.value * self.time_function(t)
 
 
@@ -123,6 +125,7 @@ class BodyForce:
     time_function: TimeFunction = CONSTANT
 
     def unit_load(self, disc: Discretisation) -> np.ndarray:
+        """(n_dof,) consistent nodal load vector of the body force at factor 1 [N]."""
         f = self.func
 
         @fe.LinearForm
@@ -133,6 +136,7 @@ class BodyForce:
         return load.assemble(fe.Basis(disc.mesh, disc.basis.elem, intorder=disc.etype.order + 4))
 
     def at(self, t: float) -> float:
+        """Load factor at pseudo-time t (value x time function)."""
         return self.time_function(t)
 
 
@@ -164,6 +168,7 @@ class ResolvedBCs:
 
     @classmethod
     def build(cls, bcs: BoundaryConditions, disc: Discretisation) -> ResolvedBCs:
+        """Resolve the conditions on a discretisation: fixed / free dofs and unit load vectors."""
         dir_dofs = [d.dofs(disc) for d in bcs.dirichlet]
         for d, dofs in zip(bcs.dirichlet, dir_dofs, strict=True):
             if dofs.size == 0:
@@ -190,6 +195,7 @@ class ResolvedBCs:
         return u
 
     def external_force(self, t: float) -> np.ndarray:
+        """(n_dof,) external nodal forces at pseudo-time t [N per unit thickness]."""
         f = np.zeros(self.n_dof)
         for ld, unit in zip(self._loads, self._unit_loads, strict=True):
             f += ld.at(t) * unit

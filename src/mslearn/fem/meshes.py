@@ -45,6 +45,7 @@ def rectangle(
 
 
 def with_box_boundaries(m: fe.Mesh, x0: float, x1: float, y0: float, y1: float) -> fe.Mesh:
+    """``m`` with facet sets left / right / bottom / top of the box [x0, x1] x [y0, y1]."""
     tol = 1e-9 * max(x1 - x0, y1 - y0)
     return m.with_boundaries(
         {

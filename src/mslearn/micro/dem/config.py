@@ -22,6 +22,8 @@ from mslearn.micro.dem.prepare import PackingOptions
 
 @register_material
 class DEMMaterialConfig(MaterialConfig):
+    """``[material] type = "dem"``: one 2D DEM RVE per Gauss point (seed 000 Table 2 defaults)."""
+
     type_name = "dem"
     type: str = "dem"
     n_particles: int = Field(500, ge=10, description="disks per RVE")
@@ -49,6 +51,7 @@ class DEMMaterialConfig(MaterialConfig):
     tangent: Literal["contact", "perturbation"] = "contact"
 
     def contact_params(self) -> ContactParams:
+        """The contact-law parameters of this table."""
         return ContactParams(
             law=self.law,
             young=self.young,
@@ -62,9 +65,13 @@ class DEMMaterialConfig(MaterialConfig):
         )
 
     def build(self, n_points, dim=2, initial_pressure=0.0):
+        """``n_points`` RVEs consolidated to the problem's p0 (see :meth:`build_shard`)."""
         return self.build_shard(0, n_points, dim, initial_pressure)
 
     def build_shard(self, start, stop, dim=2, initial_pressure=0.0):
+        """The RVEs of points [start, stop): prepared packings (cached) cloned per point,
+        so a shard holds the same RVEs as the serial batch; refuses 3D and a consolidation
+        pressure that disagrees with the problem's p0."""
         from mslearn.core.errors import MslearnInputError
         from mslearn.micro.dem.material import DEMMaterial, prepared_packings
 

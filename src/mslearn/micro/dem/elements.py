@@ -67,6 +67,8 @@ class BiaxialOptions:
 
 @dataclass
 class ElementTestResult:
+    """Histories of a DEM element test: strain, stress [Pa] and diagnostics per record."""
+
     records: dict[str, np.ndarray]
     summary: dict[str, float] = field(default_factory=dict)
 

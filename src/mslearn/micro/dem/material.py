@@ -129,6 +129,8 @@ class DEMMaterial:
             ) from exc
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
+        """Load every RVE from its committed state to the total strain (n, 3): stress
+        [Pa], the contact (secant) or perturbation (tangent) D, extras (unbalanced ratio)."""
         strain = check_strain(strain, self.n_points, 3)
         d = strain - self._strain
         if self.tangent == "perturbation":
@@ -148,17 +150,20 @@ class DEMMaterial:
         return MaterialResponse(res.stress, D, kind, extras)
 
     def commit(self) -> None:
+        """Accept the last trial: the loaded RVEs become the committed ones."""
         if self._trial_strain is None:
             raise RuntimeError("commit() called before trial()")
         self._committed.restore(self._work)
         self._strain = self._trial_strain.copy()
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """The committed RVE arrays and strain, for checkpoints."""
         out = {f"rve/{k}": v.copy() for k, v in self._committed.arrays().items()}
         out["strain"] = self._strain.copy()
         return out
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore committed RVEs written by :meth:`state_dict`."""
         self._committed = DEMState.from_arrays(
             {k.split("/", 1)[1]: np.array(v) for k, v in state.items() if k.startswith("rve/")}
         )

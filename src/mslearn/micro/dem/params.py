@@ -120,9 +120,11 @@ class ContactParams:
 
     @property
     def law_id(self) -> int:
+        """Integer id of the contact law for the kernels (linear or Hertz)."""
         return LAW_LINEAR if self.law == "linear" else LAW_HERTZ
 
     def replace(self, **kw: object) -> ContactParams:
+        """A copy with the given fields changed."""
         d = dict(self.__dict__)
         d.update(kw)
         return ContactParams(**d)  # type: ignore[arg-type]
