@@ -9,6 +9,7 @@ import typer
 from mslearn.cli.common import (
     DebugOption,
     JsonOption,
+    MeshOption,
     OutOption,
     SmokeOption,
     handle_errors,
@@ -43,9 +44,7 @@ def fem_ml(
     config: Path = typer.Argument(None, help="TOML run config (problem, solver, output)."),
     model: Path = typer.Option(..., "--model", help="Saved model folder (mslearn train)."),
     out: Path = OutOption,
-    mesh: str = typer.Option(
-        None, help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
-    ),
+    mesh: str = MeshOption,
     gp_path: int = typer.Option(None, "--gp-path", help="GP confining path seed."),
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,

@@ -9,6 +9,7 @@ import typer
 from mslearn.cli.common import (
     DebugOption,
     JsonOption,
+    MeshOption,
     OutOption,
     SmokeOption,
     default_out,
@@ -52,9 +53,7 @@ def run(
 def fem_dem(
     config: Path = typer.Argument(None, help="TOML config; seed 000 defaults if omitted."),
     out: Path = OutOption,
-    mesh: str = typer.Option(
-        None, help="Mesh preset of the problem (biaxial: coarse, medium, fine, q8)."
-    ),
+    mesh: str = MeshOption,
     gp_path: int = typer.Option(
         None, "--gp-path", help="Confining pressure from Gaussian-process path with this seed."
     ),

@@ -5,6 +5,7 @@ whose inputs leave the training range are counted and logged (where and when).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,6 @@ def run_fem_ml(
     summary (``completed`` False, ``failure``) with every output up to that step.
     ``uncertainty_threshold``: warn (or stop, ``stop_on_uncertainty``) where the
     committee std / |stress| exceeds it; the summary says where and when."""
-    import json
-
     if uncertainty_threshold is not None:
         uncertainty_threshold = check_threshold(uncertainty_threshold, "uncertainty_threshold")
     watch = RangeWatch(uncertainty_threshold, stop_on_uncertainty)
