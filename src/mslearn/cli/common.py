@@ -28,10 +28,17 @@ MeshOption = typer.Option(
 )
 
 
-def fail(message: str, code: int) -> None:
-    """Print ``error: message`` on stderr and exit with ``code``."""
+def fail(message: str, code: int, as_json: bool = False) -> None:
+    """Print ``error: message`` on stderr and exit with ``code`` (2 input, 1 failure);
+    with ``as_json`` also ``{"status": "error", "message": ...}`` as the last stdout line."""
     typer.echo(f"error: {message}", err=True)
+    if as_json:
+        print_json({"status": "error", "message": message, "exit_code": code})
     raise typer.Exit(code)
+
+
+def _wants_json(kwargs: dict) -> bool:
+    return bool(kwargs.get("json_") or kwargs.get("json_out"))
 
 
 def handle_errors(func: Callable) -> Callable:
@@ -48,11 +55,11 @@ def handle_errors(func: Callable) -> Callable:
             if debug:
                 raise
             msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
-            fail(msg, EXIT_INPUT)
+            fail(msg, EXIT_INPUT, _wants_json(kwargs))
         except SolverFailure as exc:
             if debug:
                 raise
-            fail(str(exc), EXIT_FAILURE)
+            fail(str(exc), EXIT_FAILURE, _wants_json(kwargs))
         except OSError as exc:
             if debug:
                 raise
@@ -61,6 +68,7 @@ def handle_errors(func: Callable) -> Callable:
                 f"could not write {exc.filename or 'output'}{hint}: {exc.strerror or exc}; "
                 "checkpoints are written atomically, the last good one is intact",
                 EXIT_FAILURE,
+                _wants_json(kwargs),
             )
 
     return wrapper
@@ -68,8 +76,25 @@ def handle_errors(func: Callable) -> Callable:
 
 def print_json(summary: Any) -> None:
     """The one-line JSON summary, always the last line on stdout."""
-    sys.stdout.write(json.dumps(summary, default=_jsonable) + "\n")
+    sys.stdout.write(json.dumps(_finite(summary), default=_jsonable, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def _finite(o):
+    """``o`` with every non-finite float (NaN, inf) replaced by None: JSON has no NaN."""
+    import math
+
+    import numpy as np
+
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _finite(o.tolist())
+    if isinstance(o, float | np.floating) and not math.isfinite(float(o)):
+        return None
+    return o
 
 
 def _jsonable(o):
