@@ -170,8 +170,9 @@ def demo(
     out = default_out(out, "demo")
     if laws:
         from mslearn.experiments.demo_laws import run_demo as run_laws
+        from mslearn.verification.registry import run_all
 
-        summary = run_laws(out, quick=quick or smoke)
+        summary = run_laws(out, quick=quick or smoke, verify=run_all)
     else:
         from mslearn.experiments.demo import run_demo
 
