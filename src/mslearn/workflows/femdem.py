@@ -32,21 +32,15 @@ def fem_dem_config(
     return P.fem_dem_config(data, P.Presets(mesh, smoke, history=confining_history))
 
 
-@dataclass(frozen=True)
-class FemDemOptions:
-    """What ``mslearn fem-dem`` asks for (every field optional).
+@dataclass(frozen=True, kw_only=True)
+class FemDemOptions(P.MicroRunOptions):
+    """What ``mslearn fem-dem`` asks for (every field optional, by keyword).
 
-    config: TOML run config; out: run folder (default runs/fem-dem); mesh, smoke, gp_path:
-    presets (see :class:`mslearn.workflows.presets.Presets`); resume: a stopped run's
-    folder; executor / workers / scheduler: where the RVEs live (override [execution]).
+    The shared fields of :class:`mslearn.workflows.presets.MicroRunOptions` (run folder
+    default runs/fem-dem); resume: a stopped run's folder; executor / workers /
+    scheduler: where the RVEs live (override [execution]).
     """
 
-    config: Path | None = None
-    out: Path | None = None
-    mesh: str | None = None
-    gp_path: int | None = None
-    smoke: bool = False
-    progress: bool = True
     checkpoint_every: int = 0
     resume: Path | None = None
     executor: str | None = None
@@ -73,8 +67,8 @@ def fem_dem(opts: FemDemOptions) -> dict:
     data = read_toml(opts.config)
     if opts.execution():
         data["execution"] = {**data.get("execution", {}), **opts.execution()}
-    cfg = P.fem_dem_config(data, P.Presets(opts.mesh, opts.smoke, opts.gp_path))
-    out = Path(opts.out) if opts.out is not None else Path("runs") / "fem-dem"
+    cfg = P.fem_dem_config(data, opts.presets())
+    out = opts.out_dir("fem-dem")
     s = run_fem_dem(
         cfg, out, opts.progress, checkpoint_every=opts.checkpoint_every, config_file=opts.config
     )

@@ -44,8 +44,8 @@ def run_fem_ml(
         return json.loads((Path(out) / "summary.json").read_text())
 
 
-@dataclass(frozen=True)
-class FemMlOptions:
+@dataclass(frozen=True, kw_only=True)
+class FemMlOptions(P.MicroRunOptions):
     """What ``mslearn fem-ml`` asks for.
 
     model: a saved surrogate folder; config: TOML run config (problem, solver, output,
@@ -55,12 +55,6 @@ class FemMlOptions:
     """
 
     model: Path
-    config: Path | None = None
-    out: Path | None = None
-    mesh: str | None = None
-    gp_path: int | None = None
-    smoke: bool = False
-    progress: bool = True
     uncertainty_threshold: float | None = None
     stop_on_uncertainty: bool = False
 
@@ -68,8 +62,8 @@ class FemMlOptions:
 def fem_ml(opts: FemMlOptions) -> dict:
     """Run FEM-ML as ``mslearn fem-ml`` does, with uncertainty maps; summary has ``out``."""
     data = read_toml(opts.config)
-    cfg = P.fem_ml_config(data, str(opts.model), P.Presets(opts.mesh, opts.smoke, opts.gp_path))
-    out = Path(opts.out) if opts.out is not None else Path("runs") / "fem-ml"
+    cfg = P.fem_ml_config(data, str(opts.model), opts.presets())
+    out = opts.out_dir("fem-ml")
     s = run_fem_ml(
         cfg,
         out,

@@ -9,6 +9,7 @@ the presets asked for on the command line (mesh, smoke size, Gaussian-process pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mslearn.core.errors import MslearnInputError
@@ -47,6 +48,27 @@ class Presets:
     smoke: bool = False
     gp_path: int | None = None
     history: tuple[tuple[float, float], ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MicroRunOptions:
+    """What ``fem-dem`` and ``fem-ml`` share: a TOML run config, the run folder and the
+    presets of :class:`Presets`; ``progress`` shows the step bar."""
+
+    config: Path | None = None
+    out: Path | None = None
+    mesh: str | None = None
+    gp_path: int | None = None
+    smoke: bool = False
+    progress: bool = True
+
+    def presets(self) -> Presets:
+        """The command-line presets (mesh, smoke size, Gaussian-process path)."""
+        return Presets(self.mesh, self.smoke, self.gp_path)
+
+    def out_dir(self, default: str) -> Path:
+        """``out``, or runs/<default>."""
+        return Path(self.out) if self.out is not None else Path("runs") / default
 
 
 def problem_class(data: dict[str, Any]):

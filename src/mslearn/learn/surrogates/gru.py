@@ -33,6 +33,7 @@ from mslearn.learn.persistence import register_surrogate
 from mslearn.learn.surrogates.protocol import (
     CommitteeSurrogate,
     SeamStep,
+    channel_names,
     common_record,
     mean_jacobian,
     member_spread,
@@ -51,13 +52,6 @@ class _Member(torch.nn.Module):
         """x (N, T, n_in), h0 (layers, N, hidden) -> y (N, T, n_out), h (layers, N, hidden)."""
         h, hn = self.gru(x, h0)
         return self.out(h), hn
-
-
-def _names(given, n: int, prefix: str) -> tuple[str, ...]:
-    names = tuple(given) if given is not None else tuple(f"{prefix}{i}" for i in range(n))
-    if len(names) != n:
-        raise MslearnInputError(f"{len(names)} {prefix} names for {n} channels: expected {n}")
-    return names
 
 
 @register_surrogate
@@ -88,7 +82,8 @@ class GRUCommittee(CommitteeSurrogate):
         if hidden < 1 or layers < 1:
             raise MslearnInputError(f"GRU hidden = {hidden}, layers = {layers}: expected >= 1")
         self.n_in, self.n_out, self.hidden, self.layers = n_in, n_out, hidden, layers
-        self.inputs, self.outputs = _names(inputs, n_in, "x"), _names(outputs, n_out, "y")
+        self.inputs = channel_names(inputs, n_in, "x")
+        self.outputs = channel_names(outputs, n_out, "y")
         self.seed = seed
         self.dtype = getattr(torch, dtype)
         self.members = []

@@ -29,6 +29,7 @@ from mslearn.learn.surrogates.committee import CommitteeMLP
 from mslearn.learn.surrogates.protocol import (
     CommitteeSurrogate,
     SeamStep,
+    channel_names,
     common_record,
     mean_jacobian,
     member_spread,
@@ -69,8 +70,8 @@ class HistoryMLPCommittee(CommitteeSurrogate):
         if members < 1:
             raise MslearnInputError(f"committee members = {members}: expected >= 1")
         self.n_in, self.n_out, self.hidden, self.layers = n_in, n_out, hidden, layers
-        self.inputs = tuple(inputs) if inputs else tuple(f"x{i}" for i in range(n_in))
-        self.outputs = tuple(outputs) if outputs else tuple(f"y{i}" for i in range(n_out))
+        self.inputs = channel_names(inputs, n_in, "x")
+        self.outputs = channel_names(outputs, n_out, "y")
         self.seed, self.n_members = seed, members
         self.net = CommitteeMLP(
             3 * n_in, n_out, (hidden,) * layers, members, "relu", seed=seed, dtype=torch.float32

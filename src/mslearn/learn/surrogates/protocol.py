@@ -33,6 +33,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.core.voigt import VOIGT_LABELS, dim_of
 from mslearn.learn.persistence import RESERVED, load_surrogate, save_model
 
@@ -103,6 +104,14 @@ def member_spread(members: np.ndarray) -> np.ndarray:
     if members.shape[0] < 2:
         return np.zeros(members.shape[1:])
     return members.std(axis=0, ddof=1)
+
+
+def channel_names(given, n: int, prefix: str) -> tuple[str, ...]:
+    """The ``n`` channel names given, or prefix0 ... prefix{n-1}; a wrong count is an error."""
+    names = tuple(given) if given else tuple(f"{prefix}{i}" for i in range(n))
+    if len(names) != n:
+        raise MslearnInputError(f"{len(names)} {prefix} names for {n} channels: expected {n}")
+    return names
 
 
 def voigt_names(prefix: str, nv: int) -> tuple[str, ...]:
