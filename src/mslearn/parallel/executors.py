@@ -1,11 +1,13 @@
 """Executors: serial (in process), local processes (persistent workers), Dask actors.
 
 Every executor keeps each shard resident in one worker for the whole run.
-A worker that dies raises :class:`WorkerLost`, naming the shard. With
-``ShardedMaterial(recover=True)`` (the default of ``[execution]``) the shard
-is rebuilt on a new worker from its last committed state, kept by the
-driver once per committed step, and the interrupted call is repeated;
-without it the run stops with its last checkpoint intact (``--resume``).
+A worker that dies raises :class:`WorkerLost` (a :class:`SolverFailure`),
+naming the shard and the worker. With ``ShardedMaterial(recover=True)`` (the
+default of ``[execution]``) the shard is rebuilt on a new worker from its
+last committed state, kept by the driver once per committed step, and the
+interrupted call is repeated; without it the run stops like any solver
+failure: outputs up to the last converged step and the last checkpoint
+(``--resume``) stay intact.
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ class _ProcessHandle:
             status, value = self.conn.recv()
         except (EOFError, ConnectionResetError, OSError):
             raise WorkerLost(
-                f"worker process of shard {self.index} died (exit code {self.proc.exitcode}); "
-                "the run stops with its last checkpoint intact: resume with --resume"
+                f"worker process {self.proc.pid} of shard {self.index} died "
+                f"(exit code {self.proc.exitcode})"
             ) from None
         if status == "error":
             raise RuntimeError(f"shard {self.index} failed in its worker:\n{value}")
@@ -175,6 +177,8 @@ class DaskExecutor:
         from mslearn.core.errors import MslearnInputError
 
         self._cluster = None
+        self.handles: list[_DaskHandle] = []
+        self.poll_s = 1.0  # how often a waiting call checks whether its worker is lost
         try:
             if scheduler:
                 self.client = Client(scheduler, timeout=timeout)
@@ -198,24 +202,37 @@ class DaskExecutor:
             )
             for i, spec in enumerate(specs)
         ]
-        self.actors = [f.result() for f in futures]
-        return [_DaskHandle(a) for a in self.actors]
+        self.handles = [_DaskHandle(f.result()) for f in futures]
+        return list(self.handles)
 
     def restart(self, index: int, spec: ShardSpec):
         """A new actor for shard ``index`` on any live worker."""
         actor = self.client.submit(ShardWorker, spec, actor=True, pure=False).result()
-        self.actors[index] = actor
-        return _DaskHandle(actor)
+        self.handles[index] = _DaskHandle(actor)
+        return self.handles[index]
 
     def result(self, future, shard: int):
-        """The actor's reply; :class:`WorkerLost` if its worker is unreachable."""
-        try:
-            return future.result()
-        except (OSError, TimeoutError) as exc:
-            raise WorkerLost(
-                f"Dask worker of shard {shard} is lost ({exc}); the run stops with "
-                "its last checkpoint intact: resume with --resume"
-            ) from None
+        """The actor's reply; :class:`WorkerLost` naming the worker if it is lost.
+
+        Waits in slices of ``poll_s`` and checks between them whether the scheduler has
+        declared the actor's worker lost: distributed never completes a call that was
+        made to a worker it later declares lost.
+        """
+        handle = self.handles[shard]
+        if isinstance(future, _LostCall):
+            raise handle.lost_error(shard, future.reason)
+        while True:
+            try:
+                return future.result(timeout=self.poll_s)
+            except TimeoutError:
+                if handle.lost():
+                    raise handle.lost_error(shard, "the scheduler declared it lost") from None
+            except OSError as exc:  # "Unable to contact Actor's worker"
+                raise handle.lost_error(shard, str(exc)) from None
+            except RuntimeError as exc:
+                if _ACTOR_LOST not in str(exc):
+                    raise  # the shard's own error, raised in its worker
+                raise handle.lost_error(shard, str(exc)) from None
 
     def close(self) -> None:
         """Close the client and the LocalCluster this executor started, if any."""
@@ -224,12 +241,38 @@ class DaskExecutor:
             self._cluster.close()
 
 
+#: distributed's RuntimeError text for a call to (or through) an actor whose worker died
+_ACTOR_LOST = "Worker holding Actor was lost"
+
+
+class _LostCall:
+    """A call that could not even be submitted: the actor's worker is already lost."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
 class _DaskHandle:
     def __init__(self, actor) -> None:
         self.actor = actor
+        self.worker = str(getattr(actor, "_address", "?"))
+
+    def lost(self) -> bool:
+        """Whether the scheduler has declared the actor's worker lost."""
+        f = getattr(self.actor, "_future", None)
+        return f is not None and f.status not in ("finished", "pending")
+
+    def lost_error(self, shard: int, reason: str) -> WorkerLost:
+        reason = " ".join(reason.split())  # one line
+        return WorkerLost(f"Dask worker {self.worker} holding shard {shard} was lost ({reason})")
 
     def submit(self, method: str, *args):
-        return getattr(self.actor, method)(*args)
+        try:
+            return getattr(self.actor, method)(*args)
+        except RuntimeError as exc:
+            if _ACTOR_LOST not in str(exc):
+                raise
+            return _LostCall(str(exc))
 
 
 def make_executor(kind: str = "serial", workers: int = 2, scheduler: str | None = None):

@@ -96,6 +96,9 @@ class ShardedMaterial:
     (fetched once per committed step, never per Newton iteration); a shard
     whose worker dies is rebuilt on a new worker from that state and the
     interrupted call is repeated, so the run continues with the same numbers.
+    Without it a lost worker raises :class:`WorkerLost` (a SolverFailure: the run
+    stops with its outputs up to the last converged step), and every later call
+    raises it again at once instead of computing the other shards in vain.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class ShardedMaterial:
         self.handles = executor.start(self.specs)
         self.recover = recover
         self.recoveries = 0
+        self._lost: str | None = None  # the WorkerLost message once a shard is gone
         self._last_trial: list[tuple | None] = [None] * len(self.handles)
         self._committed = self._all("state_dict") if recover else None
         self.features = self._all("features")[0]
@@ -125,7 +129,8 @@ class ShardedMaterial:
             "worker of shard %d (points %d-%d) died: rebuilding it on a new worker "
             "from the last committed state",
             i,
-            *self.ranges[i],
+            self.ranges[i][0],
+            self.ranges[i][1] - 1,
         )
         self.handles[i] = self.executor.restart(i, self.specs[i])
         self.executor.result(self.handles[i].submit("load_state_dict", self._committed[i]), i)
@@ -139,17 +144,31 @@ class ShardedMaterial:
             self.executor.result(h.submit("trial", *self._last_trial[i]), i)
         return self.executor.result(h.submit(method, *args), i)
 
+    def _unrecovered(self, i: int, exc: WorkerLost) -> WorkerLost:
+        a, b = self.ranges[i]
+        self._lost = (
+            f"{exc}: its points {a}-{b - 1} are gone and [execution] recover_workers is "
+            "false; recover_workers = true would have rebuilt the shard on a new worker "
+            "from the last committed step (a checkpointed run also continues with --resume)"
+        )
+        return WorkerLost(self._lost)
+
     def _all(self, method: str, args_per_shard=None) -> list:
+        if self._lost is not None:
+            raise WorkerLost(self._lost)
         args = [args_per_shard[i] if args_per_shard else () for i in range(len(self.handles))]
         futures = [h.submit(method, *args[i]) for i, h in enumerate(self.handles)]
-        out = []
+        out, lost = [], None
         for i, f in enumerate(futures):
             try:
                 out.append(self.executor.result(f, i))
-            except WorkerLost:
+            except WorkerLost as exc:
                 if not self.recover or self._committed is None:
-                    raise
+                    lost = lost or self._unrecovered(i, exc)
+                    continue  # collect the other shards' replies: no call left in flight
                 out.append(self._redo(i, method, args[i]))
+        if lost is not None:
+            raise lost
         return out
 
     def trial(self, strain: np.ndarray) -> MaterialResponse:
