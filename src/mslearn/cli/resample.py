@@ -30,8 +30,18 @@ def al_resample(
         0.3, "--band-fraction", help="Fraction of fine Gauss points in the shear band (hybrid)."
     ),
     members: int = typer.Option(5, "--members", help="Committee members (seed 000: 5)."),
+    epochs: int = typer.Option(
+        None,
+        "--epochs",
+        min=1,
+        help="Epochs per committee (default: the size's budget in samples, about 90 s of "
+        "training per committee on a quiet 2-core machine).",
+    ),
     train_s: float = typer.Option(
-        None, "--train-s", help="Training time limit per committee, in seconds (size default)."
+        None,
+        "--train-s",
+        help="Optional wall-clock cap per committee, in seconds (default: none; with a cap "
+        "the results depend on the machine's load).",
     ),
     seed: int = typer.Option(0, "--seed", help="Training seed (all committees)."),
     score: str = typer.Option(
@@ -63,6 +73,7 @@ def al_resample(
         band_fraction=band_fraction,
         members=members,
         seed=seed,
+        epochs=epochs,
         train_s=train_s,
         score=score,
     )
