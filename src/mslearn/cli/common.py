@@ -63,10 +63,24 @@ def handle_errors(func: Callable) -> Callable:
         except OSError as exc:
             if debug:
                 raise
+            from mslearn.workflows.checkpoint import intact_checkpoint
+
             hint = " (disk full?)" if exc.errno == errno.ENOSPC else ""
+            run = next(
+                (v for v in (kwargs.get("resume"), kwargs.get("out")) if isinstance(v, str | Path)),
+                None,
+            )
+            target = exc.filename or (f"into {run}" if run else "an output")
+            found = intact_checkpoint([exc.filename, run])
+            note = ""
+            if found is not None:
+                folder, step = found
+                note = (
+                    f"; the last good checkpoint {folder / 'checkpoint.npz'} (step {step}) is "
+                    f"intact: continue with --resume {folder}"
+                )
             fail(
-                f"could not write {exc.filename or 'output'}{hint}: {exc.strerror or exc}; "
-                "checkpoints are written atomically, the last good one is intact",
+                f"could not write {target}{hint}: {exc.strerror or exc}{note}",
                 EXIT_FAILURE,
                 _wants_json(kwargs),
             )

@@ -16,6 +16,17 @@ One row per material evaluation (every Newton iteration, every Gauss point):
 | element          | (N,)        | element id                                           |
 | coords           | (N, 2)      | Gauss point coordinates [m]                          |
 | run              | (N,)        | run id within a campaign                             |
+
+Rows of a step that has no converged row are the evaluations of the step on
+which the solver gave up (a failed run): real material answers at trial
+strains from the last committed state, like the Newton iterations of a step
+that was cut; :func:`mslearn.data.splits.dataset_info` counts them.
+
+Format ``mslearn.point_dataset/2`` (written now) stores every chunk (also
+those equal to the fill value), fills float arrays with NaN and integer arrays
+with -1 and checksums every chunk (zstd content checksum), so that a deleted or
+damaged chunk is detected on reading. Version 1 datasets (fill value 0, empty
+chunks not stored, no checksum) are still read.
 """
 
 from __future__ import annotations
@@ -27,8 +38,16 @@ from mslearn import __version__
 #: Voigt length -> component order, as written in the dataset attributes
 VOIGT_ORDER = {3: "[11, 22, 12]", 6: "[11, 22, 33, 23, 13, 12]"}
 
+SCHEMA = "mslearn.point_dataset"
+SCHEMA_VERSION = 2
+
 FLOAT_FIELDS = ("strain", "history", "strain_increment", "stress")
 INT_FIELDS = ("step", "iteration", "point", "element", "run")
+#: fill value of each dtype: what an unwritten region reads as (detectable)
+FILL = {"f8": float("nan"), "i8": -1, "bool": False}
+#: dtype -> numpy dtype kinds accepted on reading
+DTYPE_KINDS = {"f8": "f", "i8": "iu", "bool": "b"}
+DTYPE_NAMES = {"f8": "float64", "i8": "integers (int64)", "bool": "bool"}
 
 
 def field_shapes(nv: int, dim: int = 2) -> dict[str, tuple[tuple[int, ...], str]]:
@@ -44,7 +63,7 @@ def field_shapes(nv: int, dim: int = 2) -> dict[str, tuple[tuple[int, ...], str]
 def provenance(nv: int, config: dict | None = None, **extra) -> dict:
     """Attributes every dataset carries."""
     return {
-        "schema": "mslearn.point_dataset/1",
+        "schema": f"{SCHEMA}/{SCHEMA_VERSION}",
         "units": {
             "strain": "-",
             "history": "-",

@@ -20,7 +20,7 @@ import numpy as np
 import zarr
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.data.store import load_arrays
+from mslearn.data.store import open_dataset
 
 VOIGT = {3: "[11, 22, 12] plane strain", 6: "[11, 22, 33, 23, 13, 12]"}
 
@@ -119,6 +119,10 @@ def validate(ds: SequenceDataset) -> None:
             f"dataset: Voigt size is {s.shape[2]}; expected 3 (2D plane strain [11, 22, 12]) "
             f"or 6 (3D [11, 22, 33, 23, 13, 12])"
         )
+    if ds.time.shape != (s.shape[1],):
+        raise MslearnInputError(
+            f"dataset: time has shape {ds.time.shape}; expected ({s.shape[1]},) (one per step)"
+        )
     if ds.initial_pressure.shape != (s.shape[0],):
         raise MslearnInputError(
             f"dataset: initial_pressure has shape {ds.initial_pressure.shape}; "
@@ -128,10 +132,20 @@ def validate(ds: SequenceDataset) -> None:
         raise MslearnInputError(
             f"dataset: mask has shape {ds.mask.shape}; expected {s.shape[:2]} (paths, steps)"
         )
-    bad = ~(np.isfinite(s).all(-1) & np.isfinite(t).all(-1))
-    if bad.any():
-        gp, step = np.argwhere(bad)[0]
-        raise MslearnInputError(f"dataset: non-finite value at Gauss point {gp}, step {step}")
+    for name, a in (("strain", s), ("stress", t)):
+        bad = ~np.isfinite(a).all(-1)
+        if bad.any():
+            path, step = np.argwhere(bad)[0]
+            raise MslearnInputError(
+                f"dataset: {int(bad.sum())} of {bad.size} (path, step) rows of {name!r} are "
+                f"not finite (NaN or inf), first at path {path}, step {step}; expected finite "
+                "values"
+            )
+    for name, a in (("time", ds.time), ("initial_pressure", ds.initial_pressure)):
+        if not np.isfinite(a).all():
+            raise MslearnInputError(
+                f"dataset: {int((~np.isfinite(a)).sum())} entries of {name!r} are not finite"
+            )
     if (ds.initial_pressure <= 0).any():
         gp = int(np.argmax(ds.initial_pressure <= 0))
         raise MslearnInputError(
@@ -139,8 +153,14 @@ def validate(ds: SequenceDataset) -> None:
         )
 
 
+#: attribute of sequence Zarr groups written with every chunk stored and NaN fill values
+ALL_CHUNKS = "all_chunks_stored"
+
+
 def save(ds: SequenceDataset, path: str | Path) -> Path:
     """Write ``.npz`` (attrs as JSON in ``attrs``) or a Zarr group (other names)."""
+    from mslearn.data.store import WRITE_CONFIG, chunk_codec
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     attrs = ds.full_attrs()
@@ -155,36 +175,86 @@ def save(ds: SequenceDataset, path: str | Path) -> Path:
     if path.suffix == ".npz":
         np.savez_compressed(path, **arrays, attrs=np.array(json.dumps(attrs, default=str)))
         return path
-    import zarr
-
     root = zarr.open_group(str(path), mode="w")
-    for k, v in arrays.items():
-        root.create_array(k, data=v) if hasattr(root, "create_array") else root.array(k, v)
-    root.attrs.update(json.loads(json.dumps(attrs, default=str)))
+    with zarr.config.set(WRITE_CONFIG):
+        for k, v in arrays.items():
+            fill = float("nan") if v.dtype.kind == "f" else None
+            root.create_array(k, data=v, fill_value=fill, compressors=chunk_codec())
+    root.attrs.update({**json.loads(json.dumps(attrs, default=str)), ALL_CHUNKS: True})
     return path
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    attrs = json.loads(str(arrays.pop("attrs"))) if "attrs" in arrays else {}
+    return arrays, attrs
+
+
+def _read_zarr(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    root = zarr.open_group(str(path), mode="r")
+    attrs = dict(root.attrs)
+    checked = list(root.array_keys()) if attrs.get(ALL_CHUNKS) else ["stress"]
+    arrays = {}
+    for k in root.array_keys():
+        a = root[k]
+        if k in checked and a.nchunks_initialized < a.nchunks:
+            raise MslearnInputError(
+                f"array {k!r} has {a.nchunks - a.nchunks_initialized} of {a.nchunks} chunk "
+                "files missing (deleted?); expected every chunk on disk"
+            )
+        arrays[k] = np.asarray(a[...])
+    return arrays, attrs
+
+
+def _is_point_dataset(path: Path) -> bool:
+    """A Zarr group written by the recorder (mslearn.data.schema)."""
+    try:
+        root = zarr.open_group(str(path), mode="r")
+        schema = str(root.attrs.get("schema", ""))
+        return schema.startswith("mslearn.point_dataset") or (
+            "converged" in root and "point" in root and "step" in root
+        )
+    except Exception:  # noqa: BLE001 (the full reader reports what is wrong)
+        return False
+
+
 def load(path: str | Path) -> SequenceDataset:
-    """Read a dataset written by :func:`save` (or any npz/zarr with the same arrays)."""
+    """Read a dataset written by :func:`save` (or any npz/zarr with the same arrays).
+
+    Every problem is one line naming the file: unreadable metadata or chunks, missing
+    chunk files, a missing array, wrong shapes or dtypes, non-finite values.
+    """
     path = Path(path)
     if not path.exists():
         raise MslearnInputError(f"dataset {path} does not exist")
+    if path.suffix != ".npz" and _is_point_dataset(path):
+        return from_point_dataset(path)
     try:
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-            attrs = json.loads(str(arrays.pop("attrs"))) if "attrs" in arrays else {}
-        else:
-            root = zarr.open_group(str(path), mode="r")
-            arrays = {k: np.asarray(root[k]) for k in root.array_keys()}
-            attrs = dict(root.attrs)
-    except (OSError, ValueError) as exc:
-        raise MslearnInputError(f"dataset {path}: {exc}") from exc
+        arrays, attrs = _read_npz(path) if path.suffix == ".npz" else _read_zarr(path)
+    except MslearnInputError as exc:
+        raise MslearnInputError(f"dataset {path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 (zip, JSON, zarr and codec errors)
+        raise MslearnInputError(
+            f"dataset {path} cannot be read (damaged or not a sequence dataset): {_first_line(exc)}"
+        ) from None
+    if not isinstance(attrs, dict):
+        raise MslearnInputError(f"dataset {path}: attrs is not a JSON object")
     for k in ("strain", "stress"):
         if k not in arrays:
             raise MslearnInputError(f"dataset {path}: missing array {k!r}")
-    if arrays["strain"].ndim == 2 and {"point", "step", "converged"} <= set(arrays):
-        return from_point_dataset(path)
+    for k, a in arrays.items():
+        want = "b" if k == "mask" else "fiu"
+        if a.dtype.kind not in want:
+            raise MslearnInputError(
+                f"dataset {path}: array {k!r} has dtype {a.dtype}; expected "
+                f"{'bool' if k == 'mask' else 'numbers'}"
+            )
     n, s = arrays["strain"].shape[:2] if arrays["strain"].ndim == 3 else (0, 0)
     p0 = arrays.get("initial_pressure")
     if p0 is None:
@@ -193,18 +263,30 @@ def load(path: str | Path) -> SequenceDataset:
         else:
             raise MslearnInputError(f"dataset {path}: missing array 'initial_pressure' [Pa]")
     time = arrays.get("time", np.arange(1, s + 1, dtype=float))
-    return SequenceDataset(arrays["strain"], arrays["stress"], time, p0, attrs, arrays.get("mask"))
+    try:
+        return SequenceDataset(
+            arrays["strain"], arrays["stress"], time, p0, attrs, arrays.get("mask")
+        )
+    except MslearnInputError as exc:
+        raise MslearnInputError(f"dataset {path}: {str(exc).removeprefix('dataset: ')}") from None
 
 
 def recorded_initial_pressure(attrs: dict) -> float | None:
     """p0 [Pa] of the run that recorded a point dataset: the ``initial_pressure``
     attribute, or for older datasets the problem's confining pressure or surcharge."""
-    if "initial_pressure" in attrs:
-        return float(attrs["initial_pressure"])
-    problem = attrs.get("config", {}).get("problem", {})
-    for key in ("confining_pressure", "surcharge", "pressure"):
-        if key in problem:
-            return float(problem[key])
+    problem = attrs.get("config", {}).get("problem", {}) if isinstance(attrs, dict) else {}
+    candidates = [("initial_pressure", attrs.get("initial_pressure"))]
+    if isinstance(problem, dict):
+        candidates += [(k, problem.get(k)) for k in ("confining_pressure", "surcharge", "pressure")]
+    for key, value in candidates:
+        if value is None:
+            continue
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise MslearnInputError(
+                f"dataset attribute {key!r} is {value!r}; expected a pressure in Pa"
+            ) from None
     return None
 
 
@@ -216,8 +298,9 @@ def from_point_dataset(path: str | Path, initial_pressure: float | None = None) 
     step); ``initial_pressure`` p0 [Pa] defaults to the one recorded with the run.
     """
     path = Path(path)
-    a = load_arrays(path, ["converged", "point", "step", "strain", "stress"])
-    p0 = initial_pressure or recorded_initial_pressure(dict(zarr.open_group(str(path)).attrs))
+    ds = open_dataset(path)
+    a = {k: ds[k][:] for k in ("converged", "point", "step", "strain", "stress")}
+    p0 = initial_pressure or recorded_initial_pressure(dict(ds.attrs))
     if p0 is None:
         raise MslearnInputError(
             f"dataset {path}: no recorded initial pressure; give initial_pressure [Pa]"

@@ -15,7 +15,7 @@ import numpy as np
 import zarr
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.data.store import CHUNK_ROWS, open_dataset
+from mslearn.data.store import CHUNK_ROWS, WRITE_CONFIG, chunk_codec, open_dataset
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -49,14 +49,21 @@ def write_split(
     path: str | Path, by: str = "point", seed: int = 0, fractions=(0.7, 0.15, 0.15)
 ) -> dict[str, int]:
     """Compute a split and store its indices in the dataset; returns split sizes."""
-    open_dataset(path)
+    ds = open_dataset(path)
+    idx = split_indices(ds["run"][:], ds["point"][:], by, tuple(fractions), seed)
     g = zarr.open_group(str(path), mode="a")
-    idx = split_indices(g["run"][:], g["point"][:], by, tuple(fractions), seed)
     sg = g.require_group(f"splits/{by}")
-    for name, ind in idx.items():
-        if name in sg:
-            del sg[name]
-        sg.create_array(name, data=ind, chunks=(max(CHUNK_ROWS, 1),))
+    with zarr.config.set(WRITE_CONFIG):
+        for name, ind in idx.items():
+            if name in sg:
+                del sg[name]
+            sg.create_array(
+                name,
+                data=ind,
+                chunks=(max(CHUNK_ROWS, 1),),
+                fill_value=-1,
+                compressors=chunk_codec(),
+            )
     sg.attrs.update({"seed": seed, "fractions": list(fractions), "by": by})
     return {k: int(v.size) for k, v in idx.items()}
 
@@ -94,24 +101,44 @@ def merge_datasets(inputs: list[str | Path], out: str | Path) -> int:
     return writer.n_rows
 
 
+def uncommitted_rows(run: np.ndarray, step: np.ndarray, converged: np.ndarray) -> np.ndarray:
+    """Mask of the rows of a (run, step) that has no converged row: the evaluations of the
+    step on which a run's solver gave up (recorded, never committed)."""
+    if run.size == 0:
+        return np.zeros(0, bool)
+    key = run.astype(np.int64) * (int(step.max()) + 1) + step.astype(np.int64)
+    return ~np.isin(key, np.unique(key[converged.astype(bool)]))
+
+
 def dataset_info(path: str | Path) -> dict:
-    """Summary of a dataset: samples, runs, points, steps, converged fraction, ranges, bytes."""
+    """Summary of a dataset: samples, runs, points, steps, converged fraction, ranges, bytes,
+    the rows of failed steps (``uncommitted_rows``) and the non-finite evaluations that were
+    not recorded (``nonfinite_rows_dropped``)."""
     g = open_dataset(path)
     n = int(g["stress"].shape[0])
     run, point = g["run"][:], g["point"][:]
+    converged = g["converged"][:]
     stress, strain = g["stress"][:], g["strain"][:]
     nbytes = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
     splits = {}
     if "splits" in g:
-        for by in g["splits"].group_keys():
-            sg = g["splits"][by]
-            splits[by] = {k: int(sg[k].shape[0]) for k in sg.array_keys()}
+        try:
+            for by in g["splits"].group_keys():
+                sg = g["splits"][by]
+                splits[by] = {k: int(sg[k].shape[0]) for k in sg.array_keys()}
+        except Exception as exc:  # noqa: BLE001 (junk metadata of a split array)
+            raise MslearnInputError(
+                f"dataset {str(path)!r}: the stored splits cannot be read: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            ) from None
     return {
         "path": str(path),
         "samples": n,
         "runs": int(np.unique(run).size) if n else 0,
         "trajectories": int(np.unique(np.stack([run, point]), axis=1).shape[1]) if n else 0,
-        "converged_fraction": float(g["converged"][:].mean()) if n else 0.0,
+        "converged_fraction": float(converged.mean()) if n else 0.0,
+        "uncommitted_rows": int(uncommitted_rows(run, g["step"][:], converged).sum()),
+        "nonfinite_rows_dropped": int(g.attrs.get("nonfinite_rows_dropped", 0)),
         "stress_min_pa": stress.min(axis=0).tolist() if n else [],
         "stress_max_pa": stress.max(axis=0).tolist() if n else [],
         "strain_min": strain.min(axis=0).tolist() if n else [],

@@ -16,6 +16,7 @@ from pathlib import Path
 import meshio
 import numpy as np
 
+from mslearn.core.errors import MslearnInputError
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.measures import deviatoric_strain, stress_norm, volumetric_strain
 from mslearn.fem.solvers.implicit import StepState, step_row
@@ -25,22 +26,23 @@ class CsvHistory:
     """Appends one row per converged step to ``path`` (flushed every step).
 
     ``keep_steps=k`` reopens an existing file keeping the rows of steps <= k
-    (resume from a checkpoint).
+    (resume from a checkpoint at step k); the file must hold every step 0..k once,
+    with numbers in every field, else :class:`MslearnInputError` (one line: a file
+    that stops before the checkpoint cannot give the same history as an
+    uninterrupted run).
     """
 
     def __init__(self, path: Path, keep_steps: int | None = None) -> None:
         self.path = Path(path)
         self._fh = None
         self._writer = None
-        if keep_steps is not None and self.path.is_file():
-            with open(self.path, newline="") as fh:
-                rows = [r for r in csv.DictReader(fh) if int(r["step"]) <= keep_steps]
-            if rows:
-                self._fh = open(self.path, "w", newline="")  # noqa: SIM115
-                self._writer = csv.DictWriter(self._fh, fieldnames=list(rows[0]))
-                self._writer.writeheader()
-                self._writer.writerows(rows)
-                self._fh.flush()
+        if keep_steps is not None:
+            rows = read_history_rows(self.path, keep_steps)
+            self._fh = open(self.path, "w", newline="")  # noqa: SIM115
+            self._writer = csv.DictWriter(self._fh, fieldnames=list(rows[0]))
+            self._writer.writeheader()
+            self._writer.writerows(rows)
+            self._fh.flush()
 
     def rows(self) -> list[dict]:
         """All rows written so far, as floats."""
@@ -61,6 +63,45 @@ class CsvHistory:
         """Close the file (no-op if nothing was written)."""
         if self._fh is not None:
             self._fh.close()
+
+
+def read_history_rows(path: Path, keep_steps: int) -> list[dict[str, str]]:
+    """The rows of steps 0..``keep_steps`` of a history CSV, checked (see :class:`CsvHistory`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MslearnInputError(
+            f"cannot resume: {str(path)!r} is missing; the checkpoint is at step {keep_steps}"
+        )
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        steps = [int(float(r["step"])) for r in rows]
+        for i, r in enumerate(rows):
+            if None in r or any(v is None for v in r.values()):
+                raise ValueError(f"row {i + 1} has {'more' if None in r else 'fewer'} fields")
+            for v in r.values():
+                float(v)
+    except (OSError, UnicodeDecodeError, csv.Error, KeyError, ValueError, TypeError) as exc:
+        what = f"no column {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+        raise MslearnInputError(
+            f"cannot resume: {str(path)!r} is damaged ({what}); expected one row of numbers "
+            "per converged step"
+        ) from None
+    kept = [(s, r) for s, r in zip(steps, rows, strict=True) if s <= keep_steps]
+    if [s for s, _ in kept] != list(range(keep_steps + 1)):
+        last = max(steps) if steps else None
+        if last is None or last < keep_steps:
+            shown = "no rows" if last is None else f"rows up to step {last}"
+            raise MslearnInputError(
+                f"cannot resume: {str(path)!r} has {shown}, the checkpoint is at step "
+                f"{keep_steps}; the outputs on disk stop before the checkpoint"
+            )
+        raise MslearnInputError(
+            f"cannot resume: {str(path)!r} does not hold steps 0 to {keep_steps} once each "
+            f"(found {len(kept)} rows for them); the outputs on disk do not match the "
+            "checkpoint"
+        )
+    return [r for _, r in kept]
 
 
 def cell_fields(disc: Discretisation, state: StepState) -> dict[str, np.ndarray]:
@@ -108,11 +149,40 @@ class _TimeSeriesWriter(meshio.xdmf.TimeSeriesWriter):
         self.h5_file.flush()
 
 
+def read_series(path: Path, n: int) -> list:
+    """The first ``n`` entries (time, point data, cell data) of an XDMF series, for a
+    resume at step ``n - 1``; one line if the file is missing, damaged or shorter."""
+    path = Path(path)
+    if not path.is_file():
+        raise MslearnInputError(
+            f"cannot resume: {str(path)!r} is missing; the checkpoint is at step {n - 1}"
+        )
+    try:
+        with meshio.xdmf.TimeSeriesReader(str(path)) as reader:
+            reader.read_points_cells()
+            have = reader.num_steps
+            if have < n:
+                raise MslearnInputError(
+                    f"cannot resume: {str(path)!r} has entries up to step {have - 1}, the "
+                    f"checkpoint is at step {n - 1}; the outputs on disk stop before the "
+                    "checkpoint"
+                )
+            return [reader.read_data(k) for k in range(n)]
+    except MslearnInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (XML, HDF5 and meshio errors)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MslearnInputError(
+            f"cannot resume: {str(path)!r} (or its .h5) is damaged: {first}"
+        ) from None
+
+
 class XdmfSeries:
     """XDMF + HDF5 time series, one entry per converged step; close() finalises it.
 
     ``keep_steps=k`` rewrites an existing series keeping its first k + 1
-    entries (steps 0..k) and continues after them (resume from a checkpoint).
+    entries (steps 0..k) and continues after them (resume from a checkpoint); a
+    series that is missing, damaged or stops before step k is refused in one line.
     """
 
     def __init__(
@@ -126,12 +196,7 @@ class XdmfSeries:
         self.flush_seconds = flush_seconds
         self._last_flush = time.monotonic()
         path = Path(path)
-        replay = []
-        if keep_steps is not None and path.is_file():
-            with meshio.xdmf.TimeSeriesReader(str(path)) as reader:
-                reader.read_points_cells()
-                n = min(reader.num_steps, keep_steps + 1)
-                replay = [reader.read_data(k) for k in range(n)]
+        replay = [] if keep_steps is None else read_series(path, keep_steps + 1)
         self._writer = _TimeSeriesWriter(str(path))
         self._writer.__enter__()
         pts, cells = vertex_mesh(disc)

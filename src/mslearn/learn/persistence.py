@@ -32,6 +32,14 @@ training run's config and plots), ``weights.pt`` then ``model.json`` replace
 the old ones by ``os.replace`` and the checksum in ``model.json`` catches a
 save interrupted between the two.
 
+Reading is checked and every problem is one :class:`MslearnInputError` line naming
+the folder: model.json against its schema (:mod:`mslearn.learn.record_schema`: field
+types, dtype float32 or float64, normaliser lengths against the declared sizes); a
+format version or writing mslearn major version newer than this one is refused with
+the supported versions; ``weights.pt`` against ``weights_sha256`` (folders saved
+before it existed load without the check), read with ``weights_only=True``, and its
+tensors against the architecture (exactly the keys, shapes and dtypes it builds).
+
 Format version 1 is the MLP format written before this module existed
 (``model.json`` with ``mode``, ``nets``, ``x_norm``, ``y_norm``, no
 ``format_version``): :func:`read_model` converts it on reading, so old models
@@ -44,7 +52,6 @@ import hashlib
 import importlib
 import json
 import os
-import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,6 +60,7 @@ import torch
 
 from mslearn import __version__
 from mslearn.core.errors import MslearnInputError
+from mslearn.learn.record_schema import check_record, check_weights_layout, version_major
 
 FORMAT = "mslearn-surrogate"
 FORMAT_VERSION = 2
@@ -175,40 +183,114 @@ def _read_record(folder: Path) -> dict:
         )
     if meta.get("format") != FORMAT:
         if "format_version" not in meta and "mode" in meta and "nets" in meta:
-            return _legacy_mlp(meta)
+            try:
+                return _legacy_mlp(meta)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise MslearnInputError(
+                    f"model {str(folder)!r} is corrupted: its format-1 model.json lacks or "
+                    f"garbles {_one_line(exc)} (expected mode, nv, nets, x_norm, y_norm)"
+                ) from None
         raise MslearnInputError(
             f"{str(folder)!r} is not a saved surrogate: model.json has no "
             f"'format': {FORMAT!r} (expected a folder written by a surrogate's save)"
         )
     version = meta.get("format_version")
-    if isinstance(version, int) and version > FORMAT_VERSION:
+    major = version_major(version)
+    if major is not None and major > FORMAT_VERSION:
         raise MslearnInputError(
             f"model {str(folder)!r} has format version {version}, written by a newer mslearn; "
             f"this mslearn ({__version__}) reads versions 1 to {FORMAT_VERSION}: upgrade mslearn"
         )
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise MslearnInputError(
             f"model {str(folder)!r} has an unknown format version {version!r}; expected an "
             f"integer from 1 to {FORMAT_VERSION}"
         )
+    _check_writer_version(folder, meta.get("mslearn_version"))
     return meta
+
+
+def _check_writer_version(folder: Path, written_by) -> None:
+    """A model written by a newer major mslearn version is refused (its format may differ
+    in ways this version cannot see)."""
+    if written_by is None:
+        return
+    ours, theirs = version_major(__version__), version_major(written_by)
+    if not isinstance(written_by, str) or theirs is None:
+        raise MslearnInputError(
+            f"model {str(folder)!r}: model.json field 'mslearn_version' is {written_by!r}; "
+            "expected a version string such as '0.1.0'"
+        )
+    if ours is not None and theirs > ours:
+        raise MslearnInputError(
+            f"model {str(folder)!r} was written by mslearn {written_by}, a newer major "
+            f"version; this mslearn {__version__} reads models written by mslearn {ours}.x "
+            f"(format versions 1 to {FORMAT_VERSION}): upgrade mslearn"
+        )
 
 
 def _read_weights(folder: Path, record: dict) -> dict:
     path = folder / "weights.pt"
     if not path.is_file():
         raise MslearnInputError(f"model {str(folder)!r} is corrupted: weights.pt is missing")
+    if path.stat().st_size == 0:
+        raise MslearnInputError(f"model {str(folder)!r} is corrupted: weights.pt is empty")
     expected = record.get("weights_sha256")
     if expected is not None and _sha256(path) != expected:
         raise MslearnInputError(
             f"model {str(folder)!r} is corrupted: weights.pt does not match model.json "
-            "(checksum differs; an interrupted save?)"
+            "(checksum differs; an interrupted save, or the weights of another model?)"
         )
     try:
-        return torch.load(path, weights_only=True)
-    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise MslearnInputError(f"model {str(folder)!r} is corrupted: {first}") from None
+        weights = torch.load(path, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 (zip, pickle, EOF and torch errors alike)
+        raise MslearnInputError(
+            f"model {str(folder)!r} is corrupted: weights.pt cannot be read ({_one_line(exc)})"
+        ) from None
+    try:
+        check_weights_layout(record, weights)
+    except MslearnInputError as exc:
+        raise MslearnInputError(f"model {str(folder)!r}: {exc}") from None
+    return weights
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line (torch's state-dict errors span several)."""
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    text = text or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tensor_layout(tree, prefix: str = "") -> dict[str, tuple]:
+    """Path -> (shape, dtype) of every tensor in a nested dict / list of tensors."""
+    out: dict[str, tuple] = {}
+    if isinstance(tree, torch.Tensor):
+        out[prefix] = (tuple(tree.shape), str(tree.dtype).removeprefix("torch."))
+    elif isinstance(tree, dict):
+        for k, v in tree.items():
+            out.update(_tensor_layout(v, f"{prefix}/{k}" if prefix else str(k)))
+    elif isinstance(tree, list | tuple):
+        for i, v in enumerate(tree):
+            out.update(_tensor_layout(v, f"{prefix}/{i}" if prefix else str(i)))
+    return out
+
+
+def _check_weights_match(model, weights: dict) -> None:
+    """The loaded tensors have exactly the keys, shapes and dtypes of the model the
+    architecture in model.json builds."""
+    want, got = _tensor_layout(model.weights()), _tensor_layout(weights)
+    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if missing or extra:
+        raise MslearnInputError(
+            f"weights.pt does not match the architecture in model.json: missing {missing[:4]}, "
+            f"unexpected {extra[:4]} (weights of another model?)"
+        )
+    for key, (shape, dtype) in want.items():
+        if got[key] != (shape, dtype):
+            raise MslearnInputError(
+                f"weights.pt does not match the architecture in model.json: {key} is "
+                f"{got[key][1]} {list(got[key][0])}; expected {dtype} {list(shape)}"
+            )
 
 
 def read_model(folder: str | Path, kind: str | None = None) -> tuple[dict, dict]:
@@ -219,6 +301,10 @@ def read_model(folder: str | Path, kind: str | None = None) -> tuple[dict, dict]
     """
     folder = Path(folder)
     record = _read_record(folder)
+    try:
+        check_record(record)
+    except MslearnInputError as exc:
+        raise MslearnInputError(f"model {str(folder)!r}: {exc}") from None
     found = record.get("kind")
     if kind is not None and found != kind:
         raise MslearnInputError(
@@ -244,9 +330,15 @@ def load_surrogate(folder: str | Path, kind: str | None = None):
             f"{', '.join(sorted(SURROGATES))}"
         )
     try:
-        return cls.from_record(record, weights)
+        model = cls.from_record(record, weights)
+        _check_weights_match(model, weights)
     except MslearnInputError as exc:
         raise MslearnInputError(f"model {str(folder)!r}: {exc}") from None
-    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise MslearnInputError(f"model {str(folder)!r} is corrupted: {first}") from None
+    except Exception as exc:  # noqa: BLE001 (a damaged record or state dict, as torch says)
+        if "state_dict" in str(exc):
+            raise MslearnInputError(
+                f"model {str(folder)!r}: weights.pt does not match the architecture in "
+                f"model.json (weights of another model?): {_one_line(exc)}"
+            ) from None
+        raise MslearnInputError(f"model {str(folder)!r} is corrupted: {_one_line(exc)}") from None
+    return model

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,19 +19,37 @@ CHECKPOINT = "checkpoint.npz"
 
 
 def save_checkpoint(folder: Path, state: dict[str, np.ndarray], meta: dict) -> Path:
-    """Write ``folder/checkpoint.npz`` atomically; returns its path."""
+    """Write ``folder/checkpoint.npz`` atomically; returns its path.
+
+    On failure (disk full, ...) the partial ``checkpoint.npz.tmp`` is removed, the
+    previous checkpoint (if any) is untouched, and the OSError names the file.
+    """
     folder = Path(folder)
     tmp = folder / (CHECKPOINT + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, __meta__=np.array(json.dumps(meta)), **state)
-        fh.flush()
-        os.fsync(fh.fileno())
     final = folder / CHECKPOINT
-    os.replace(tmp, final)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, __meta__=np.array(json.dumps(meta)), **state)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(tmp)) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return final
 
 
-def load_checkpoint(folder: Path) -> tuple[dict[str, np.ndarray], dict]:
+class CheckpointState(dict):
+    """The arrays of a checkpoint (name -> array) and the file they came from (``path``),
+    which the solver's checks name in their messages."""
+
+    path: str = ""
+
+
+def load_checkpoint(folder: Path) -> tuple[CheckpointState, dict]:
     """Read ``folder/checkpoint.npz``; a clear error if missing or corrupted."""
     path = Path(folder) / CHECKPOINT
     if not path.is_file():
@@ -41,8 +58,15 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, np.ndarray], dict]:
         with np.load(path, allow_pickle=False) as z:
             state = {k: z[k] for k in z.files if k != "__meta__"}
             meta = json.loads(str(z["__meta__"]))
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError) as exc:
-        raise MslearnInputError(f"checkpoint {str(path)!r} is corrupted: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 (zip, zlib, format, JSON and key errors)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MslearnInputError(f"checkpoint {str(path)!r} is corrupted: {first}") from None
+    if not isinstance(meta, dict):
+        raise MslearnInputError(
+            f"checkpoint {str(path)!r} is corrupted: its metadata is not a JSON object"
+        )
+    state = CheckpointState(state)
+    state.path = str(path)
     return state, meta
 
 
@@ -68,3 +92,35 @@ class CheckpointEvery:
                 self.solver.checkpoint_state(),
                 {**self.meta, "step": int(state.step), "time": float(state.time)},
             )
+
+
+def checkpoint_step(folder: Path) -> int | None:
+    """The step of the readable checkpoint in ``folder`` (only its metadata is read);
+    None when there is none or it cannot be read."""
+    path = Path(folder) / CHECKPOINT
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            step = json.loads(str(z["__meta__"])).get("step")
+    except Exception:  # noqa: BLE001 (a damaged checkpoint is not an intact one)
+        return None
+    return step if isinstance(step, int) else None
+
+
+def intact_checkpoint(paths) -> tuple[Path, int] | None:
+    """(folder, step) of the first readable checkpoint in ``paths`` (files or folders) or
+    in their parents (up to four levels up), for messages after a failed write."""
+    seen: set[Path] = set()
+    for p in paths:
+        if p is None:
+            continue
+        p = Path(p)
+        for folder in [p, *list(p.parents)[:4]]:
+            if folder in seen:
+                continue
+            seen.add(folder)
+            step = checkpoint_step(folder)
+            if step is not None:
+                return folder, step
+    return None

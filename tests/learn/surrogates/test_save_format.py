@@ -119,7 +119,7 @@ def test_foreign_future_and_damaged_folders_are_one_line_errors(tmp_path):
     arch = _edited(good, tmp_path / "arch", architecture={"n_in": 3})
     with pytest.raises(MslearnInputError) as e:
         load_surrogate(arch)
-    _one_line(e, str(arch), "is corrupted")
+    _one_line(e, str(arch), "lacks the field 'architecture.n_out'")
 
 
 def test_models_saved_in_format_1_still_load_with_the_same_predictions(tmp_path):

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mslearn.core.errors import SolverFailure
+from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.core.voigt import axis_name
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.linsolve import SingularStiffness, solve
 from mslearn.fem.loading import BoundaryConditions, ResolvedBCs
+from mslearn.fem.solvers.state_check import check_finite, check_state
 from mslearn.materials.base import MaterialModel, MaterialResponse, require_features
 
 
@@ -245,7 +246,21 @@ class StaticSolver:
         return out
 
     def restore_state(self, state: dict[str, np.ndarray]) -> None:
-        """Inverse of :meth:`checkpoint_state`."""
+        """Inverse of :meth:`checkpoint_state`.
+
+        The checkpoint is checked first against this solver and its material (names,
+        dtypes and shapes, see :mod:`mslearn.fem.solvers.state_check`; finite fields;
+        a step of this run with its time): a mismatch is one :class:`MslearnInputError`
+        line naming the array (and the file, when ``state`` has a ``path``).
+        """
+        try:
+            self._check_checkpoint(state)
+        except MslearnInputError as exc:
+            path = getattr(state, "path", "")
+            if not path:
+                raise
+            msg = str(exc).removeprefix("checkpoint ")
+            raise MslearnInputError(f"checkpoint {path!r}: {msg}") from None
         self.u = np.array(state["u"], float)
         self.time = float(state["time"])
         self.step = int(state["step"])
@@ -256,6 +271,28 @@ class StaticSolver:
         self.material.load_state_dict(
             {k.split("/", 1)[1]: np.array(v) for k, v in state.items() if k.startswith("material/")}
         )
+
+    def _check_checkpoint(self, state: dict[str, np.ndarray]) -> None:
+        nv = self.material.n_voigt
+        solver = {
+            "u": np.zeros(self.disc.n_dof),
+            "time": np.array(0.0),
+            "step": np.array(0),
+            "committed_stiffness": np.zeros((self.disc.n_gp, nv, nv)),
+            "committed_fint": np.zeros(self.disc.n_dof),
+        }
+        material = {f"material/{k}": np.asarray(v) for k, v in self.material.state_dict().items()}
+        check_state(state, {**solver, **material}, set(solver), self.disc.n_gp)
+        check_finite(state, ("u", "time", "committed_stiffness", "committed_fint"))
+        step, n = int(state["step"]), self.options.n_steps
+        if not 0 <= step <= n:
+            raise MslearnInputError(f"checkpoint is at step {step}; this run has steps 0 to {n}")
+        t_step = np.linspace(0.0, 1.0, n + 1)[step]
+        if abs(float(state["time"]) - t_step) > 1e-9:
+            raise MslearnInputError(
+                f"checkpoint time {float(state['time']):.6g} does not match its step {step} "
+                f"(t = {t_step:.6g} of {n} steps)"
+            )
 
     def run(self, observers: Sequence[Observer] = (), progress=None) -> StaticResult:
         """Run the load steps after ``self.step``; observers get every converged step.
