@@ -215,8 +215,8 @@ class DaskExecutor:
         """The actor's reply; :class:`WorkerLost` naming the worker if it is lost.
 
         Waits in slices of ``poll_s`` and checks between them whether the scheduler has
-        declared the actor's worker lost: distributed never completes a call that was
-        made to a worker it later declares lost.
+        declared the actor's worker lost, so that a call to a worker whose machine
+        vanished without closing its connection ends then instead of hanging on it.
         """
         handle = self.handles[shard]
         if isinstance(future, _LostCall):
