@@ -25,57 +25,58 @@ alternating signs, when the dataset records ``true_params``.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from mslearn.calibration.calibrate import CalibrationOptions
 from mslearn.constitutive.factory import SCHEMES, make_model
 from mslearn.core.errors import MslearnInputError
-from mslearn.problems.config import format_validation_error
+from mslearn.core.limits import MAX_EPOCHS, Seed
+from mslearn.core.strictmodel import StrictModel, format_validation_error, short
+from mslearn.core.tomlfile import read_toml
 
 
-class ModelSection(BaseModel):
+class ModelSection(StrictModel):
     """``[model]``: which model and its Lode treatment (the scheme may override it)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Literal["csuh", "mcc", "dh", "ime"] = "csuh"
     lode: Literal["none", "two_anchor", "exponential", "ts"] = "exponential"
 
 
-class CalibrationSection(BaseModel):
+class CalibrationSection(StrictModel):
     """``[calibration]``: training scheme (seed 003 Sec. 3.3), Adam and integration settings.
 
     ``scheme`` None leaves ``lode`` and ``delta_r`` as given; the split must be
     non-negative fractions summing to 1 with a positive training share.
     """
 
-    model_config = ConfigDict(extra="forbid")
     scheme: Literal[1, 2, 3] | None = 3
-    epochs: int = Field(300, ge=1)
+    epochs: int = Field(300, ge=1, le=MAX_EPOCHS)
     lr: float = Field(0.01, gt=0)
     gamma_max: float = Field(0.1, gt=0)
     gamma_min: float = Field(0.01, gt=0)
     delta_r: float = Field(0.03, ge=0, lt=0.5)
     eps_ref: float = Field(2e-3, gt=0)
     substep_rule: Literal["paper", "linear"] = "linear"
-    trainable: list[str] | None = None
+    trainable: list[str] | None = Field(None, min_length=1, description="default: all")
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    seed: int = 0
+    seed: Seed = 0
 
     @model_validator(mode="after")
     def _split_sums(self):
         if abs(sum(self.split) - 1.0) > 1e-9 or min(self.split) < 0 or self.split[0] <= 0:
-            raise ValueError(f"split {self.split} must be non-negative fractions summing to 1")
+            raise ValueError(
+                f"calibration.split: got {list(self.split)}; expected non-negative fractions "
+                "summing to 1 with a positive training share"
+            )
         return self
 
 
-class CalibrateConfig(BaseModel):
+class CalibrateConfig(StrictModel):
     """The whole ``mslearn calibrate`` config (module docstring); parameter names are checked."""
 
-    model_config = ConfigDict(extra="forbid")
     model: ModelSection = Field(default_factory=ModelSection)
     calibration: CalibrationSection = Field(default_factory=CalibrationSection)
     init: dict[str, float] = Field(default_factory=dict)
@@ -91,7 +92,7 @@ class CalibrateConfig(BaseModel):
             bad = sorted(set(keys) - names)
             if bad:
                 raise ValueError(
-                    f"{where}: unknown parameters {bad}; expected some of {sorted(names)}"
+                    f"{where}: unknown parameters {short(bad)}; expected some of {sorted(names)}"
                 )
         return self
 
@@ -131,15 +132,8 @@ def load_calibrate_config(path: Path | None) -> CalibrateConfig:
 
     A missing file, bad TOML or invalid content raises :class:`MslearnInputError`.
     """
-    raw: dict = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError as exc:
-            raise MslearnInputError(f"config {path} does not exist") from exc
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise MslearnInputError(f"config {path}: {exc}") from exc
+    raw = read_toml(path)
     try:
         return CalibrateConfig.model_validate(raw)
     except ValidationError as exc:
-        raise MslearnInputError(format_validation_error(exc)) from None
+        raise MslearnInputError(format_validation_error(exc, source=path)) from None

@@ -4,31 +4,33 @@ from __future__ import annotations
 
 import csv
 import json
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import typer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import MAX_HISTORY_POINTS, MAX_PARTICLES, Seed
+from mslearn.core.smoke import announce, changes
+from mslearn.core.strictmodel import StrictModel, format_validation_error
+from mslearn.core.tomlfile import read_toml
 
 app = typer.Typer(help="DEM RVE: packing preparation and element tests.", no_args_is_help=True)
 
 
-class RVEConfig(BaseModel):
+class RVEConfig(StrictModel):
     """Packing and contact parameters (SI). Defaults: seed 000 Table 2 (YADE FEMxDEM)."""
 
-    model_config = ConfigDict(extra="forbid")
     preset: Literal["guan2023", "wang2026", "qu2023_m1", "qu2023_m2"] | None = Field(
         None, description="seed-paper parameter set; explicit fields override it"
     )
-    n_particles: int = Field(500, ge=2)
+    n_particles: int = Field(500, ge=2, le=MAX_PARTICLES)
     r_min: float = Field(0.003, gt=0)
     r_max: float = Field(0.007, gt=0)
     p0: float = Field(1.0e5, gt=0, description="consolidation mean stress [Pa]")
-    seed: int = 0
+    seed: Seed = 0
     law: Literal["linear", "hertz"] = "linear"
     young: float = Field(6.0e8, gt=0)
     stiffness_ratio: float = Field(0.8, gt=0)
@@ -44,7 +46,7 @@ class RVEConfig(BaseModel):
     unbalanced_tol: float = Field(1e-4, gt=0)
 
 
-class TestConfig(BaseModel):
+class TestConfig(StrictModel):
     """``[test]``: the biaxial element test (see ``micro.dem.elements.BiaxialOptions``).
 
     kind: drained (lateral stress held), constant_volume or constant_p (mean
@@ -52,41 +54,27 @@ class TestConfig(BaseModel):
     ``unload_at``: axial strains where an unload-reload by ``unload_by`` is inserted.
     """
 
-    model_config = ConfigDict(extra="forbid")
     kind: Literal["drained", "constant_volume", "constant_p"] = "drained"
     axial_strain: float = Field(0.15, gt=0, lt=0.6)
     record_every: float = Field(1e-3, gt=0)
     max_strain_per_step: float = Field(1e-5, gt=0)
-    unload_at: list[float] = Field(default_factory=list)
+    unload_at: list[float] = Field(default_factory=list, max_length=MAX_HISTORY_POINTS)
     unload_by: float = Field(0.005, gt=0)
     relax: bool = False
 
 
-class BiaxialConfig(BaseModel):
+class BiaxialConfig(StrictModel):
     """A ``mslearn rve`` config file: the ``[rve]`` packing and the ``[test]`` tables."""
 
-    model_config = ConfigDict(extra="forbid")
     rve: RVEConfig = Field(default_factory=RVEConfig)
     test: TestConfig = Field(default_factory=TestConfig)
 
 
-def _validation_message(err: ValidationError) -> str:
-    parts = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{loc} = {e.get('input')!r}: {e['msg']}")
-    return "invalid config: " + "; ".join(parts)
-
-
 def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
     """Read and validate a TOML config (None: defaults); a ``[rve] preset`` fills the
-    fields not given. ``smoke`` caps the size at 100 disks and 3 % axial strain."""
-    raw: dict = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(Path(path).read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise MslearnInputError(f"config {path}: {exc}") from exc
+    fields not given. ``smoke`` caps the size at 100 disks and 3 % axial strain (after
+    validating the full size; what it changed is said on stderr)."""
+    raw = read_toml(path)
     rve = raw.get("rve")
     if isinstance(rve, dict) and isinstance(rve.get("preset"), str):
         from mslearn.micro.dem.presets import PRESETS
@@ -101,11 +89,13 @@ def load_config(path: Path | None, smoke: bool) -> BiaxialConfig:
     try:
         cfg = BiaxialConfig.model_validate(raw)
     except ValidationError as exc:
-        raise MslearnInputError(_validation_message(exc)) from exc
+        raise MslearnInputError(format_validation_error(exc, source=path)) from None
     if smoke:
+        before = cfg.model_dump()
         cfg.rve.n_particles = min(cfg.rve.n_particles, 100)
         cfg.test.axial_strain = min(cfg.test.axial_strain, 0.03)
         cfg.test.unload_at = [u for u in cfg.test.unload_at if u < cfg.test.axial_strain]
+        announce(changes(before, cfg.model_dump()))
     return cfg
 
 

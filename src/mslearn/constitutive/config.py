@@ -19,6 +19,7 @@ from mslearn.constitutive.factory import make_model
 from mslearn.constitutive.integrate import IntegrationOptions
 from mslearn.constitutive.material import TorchMaterial
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.strictmodel import short
 from mslearn.materials.config import MaterialConfig, register_material
 
 
@@ -39,7 +40,7 @@ class _TorchModelConfig(MaterialConfig):
         names = set(make_model(cls.type_name).param_names)
         bad = sorted(set(v) - names)
         if bad:
-            raise ValueError(f"unknown parameters {bad}; expected some of {sorted(names)}")
+            raise ValueError(f"unknown parameters {short(bad)}; expected some of {sorted(names)}")
         return v
 
     def resolved_params(self) -> dict[str, float]:

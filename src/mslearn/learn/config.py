@@ -3,10 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from mslearn.core.limits import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_MEMBERS,
+    MAX_WIDTH,
+    MAX_WORKERS,
+    Seed,
+)
+from mslearn.core.strictmodel import StrictModel
 from mslearn.materials.config import MaterialConfig, register_material
 
 
@@ -35,25 +45,28 @@ class SurrogateConfig(MaterialConfig):
         )
 
 
-class TrainConfig(BaseModel):
-    """`mslearn train` config (TOML [train] table)."""
+class TrainConfig(StrictModel):
+    """`mslearn train` config (TOML [train] table); sizes bounded by :mod:`mslearn.core.limits`."""
 
-    model_config = ConfigDict(extra="forbid")
     mode: Literal["joint", "separate", "autodiff"] = "joint"
-    hidden: list[int] = Field([40, 40], min_length=1)
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(
+        [40, 40], min_length=1, max_length=MAX_LAYERS, description="units per hidden layer"
+    )
     activation: Literal["relu", "tanh", "sigmoid", "selu", "gelu"] = "relu"
-    members: int = Field(5, ge=1)
+    members: int = Field(5, ge=1, le=MAX_MEMBERS)
     lr: float = Field(1e-3, gt=0)
-    batch_size: int = Field(256, ge=1)
-    max_epochs: int = Field(100_000, ge=1)
-    patience: int = Field(1000, ge=1, description="epochs without improvement")
-    validate_every: int = Field(10, ge=1)
+    batch_size: int = Field(256, ge=1, le=MAX_BATCH)
+    max_epochs: int = Field(100_000, ge=1, le=MAX_EPOCHS)
+    patience: int = Field(1000, ge=1, le=MAX_EPOCHS, description="epochs without improvement")
+    validate_every: int = Field(10, ge=1, le=MAX_EPOCHS)
     time_limit_s: float | None = Field(None, gt=0)
-    seed: int = 0
+    seed: Seed = 0
     dtype: Literal["float64", "float32"] = "float64"
-    threads: int = Field(1, ge=1, description="torch threads (1 is fastest for small MLPs)")
+    threads: int = Field(
+        1, ge=1, le=MAX_WORKERS, description="torch threads (1 is fastest for small MLPs)"
+    )
     split_by: Literal["point", "run"] = "point"
-    split_seed: int = 0
+    split_seed: Seed = 0
 
     def options(self):
         """The :class:`~mslearn.learn.training.TrainOptions` of this config."""

@@ -11,23 +11,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.strictmodel import StrictModel, short
 from mslearn.core.units import AngleDeg, PressureValue
 from mslearn.materials.base import MaterialModel
 from mslearn.materials.elastic import LinearElastic
 from mslearn.materials.plasticity import DruckerPrager, tresca_plane_strain, von_mises
 
 
-class MaterialConfig(BaseModel):
+class MaterialConfig(StrictModel):
     """Base of every ``[material]`` config: a ``type`` tag plus the law's parameters.
 
     Subclasses set ``type_name`` (the registry key) and implement :meth:`build`;
-    unknown keys are rejected.
+    unknown keys, inf / nan and booleans as numbers are rejected (StrictModel).
     """
 
-    model_config = ConfigDict(extra="forbid")
     type: str
     type_name: ClassVar[str] = ""
 
@@ -160,11 +160,19 @@ def material_config(data: dict[str, Any] | MaterialConfig) -> MaterialConfig:
     """Validate a ``[material]`` table; unknown types name the known ones."""
     if isinstance(data, MaterialConfig):
         return data
+    if not isinstance(data, dict):
+        raise MslearnInputError(
+            f"material: got {short(data)}; expected a table with a 'type' and the law's fields"
+        )
     kind = data.get("type", "drucker_prager")
+    if not isinstance(kind, str):
+        raise MslearnInputError(
+            f"material.type: got {short(kind)}; expected a material name (a string)"
+        )
     if kind not in MATERIALS:
         load_plugins()
     if kind not in MATERIALS:
         raise MslearnInputError(
-            f"material.type: unknown material {kind!r}; expected one of {sorted(MATERIALS)}"
+            f"material.type: unknown material {short(kind)}; expected one of {sorted(MATERIALS)}"
         )
     return MATERIALS[kind].model_validate({**data, "type": kind})

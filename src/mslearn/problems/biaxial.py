@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
+from mslearn.core.limits import MAX_HISTORY_POINTS, MAX_MESH_DIVISIONS
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.elements import ElementName
@@ -59,12 +60,15 @@ class BiaxialConfig(ProblemConfig):
     type: Literal["biaxial"] = "biaxial"
     width: LengthValue = Field(0.5, gt=0, description="specimen width [m]")
     height: LengthValue = Field(1.0, gt=0, description="specimen height [m]")
-    nx: int = Field(8, gt=0, description="elements across the width")
-    ny: int = Field(16, gt=0, description="elements along the height")
+    nx: int = Field(8, gt=0, le=MAX_MESH_DIVISIONS, description="elements across the width")
+    ny: int = Field(16, gt=0, le=MAX_MESH_DIVISIONS, description="elements along the height")
     element: ElementName = Field("Q8", description="Q4, Q8, Q8R, T3 or T6")
     confining_pressure: PressureValue = Field(100e3, gt=0, description="p0 [Pa]")
     confining_history: tuple[tuple[float, float], ...] | None = Field(
-        None, description="(t, p/p0) pairs; constant if omitted"
+        None,
+        min_length=1,
+        max_length=MAX_HISTORY_POINTS,
+        description="(t, p/p0) pairs; constant if omitted",
     )
     axial_strain: float = Field(0.1, gt=0, lt=1, description="final axial strain (shortening)")
     platens: Literal["rough", "smooth"] = "rough"

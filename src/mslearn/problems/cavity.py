@@ -35,6 +35,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import MAX_MESH_DIVISIONS
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.elements import ElementName, element_type
@@ -46,7 +47,7 @@ from mslearn.fem.meshes import (
     quarter_annulus_mesh,
 )
 from mslearn.problems.base import CurveSpec, Problem
-from mslearn.problems.registry import ProblemConfig, register_problem
+from mslearn.problems.registry import ProblemConfig, check_element_sizes, register_problem
 
 #: named boundary (inner arc + supports in y) whose y reaction is -p a under pressure control
 CAVITY_LOAD = "cavity_load"
@@ -98,8 +99,10 @@ class CavityConfig(ProblemConfig):
     pin_top_corner: bool = Field(False, description="u_y = 0 at (0, b) (seed 003's asymmetry)")
     mesh: Literal["structured", "gmsh"] = "structured"
     element: ElementName = Field("Q4", description="Q4, Q8, Q8R, T3 or T6")
-    n_radial: int = Field(15, gt=0, description="structured: cells along r")
-    n_theta: int = Field(15, gt=1, description="structured: cells along theta")
+    n_radial: int = Field(15, gt=0, le=MAX_MESH_DIVISIONS, description="structured: cells along r")
+    n_theta: int = Field(
+        15, gt=1, le=MAX_MESH_DIVISIONS, description="structured: cells along theta"
+    )
     spacing: Literal["log", "uniform"] = Field("log", description="structured radial spacing")
     h: LengthValue = Field(2e-3, gt=0, description="gmsh: element size at the cavity [m]")
     h_outer: LengthValue = Field(0.03, gt=0, description="gmsh: element size at r = b [m]")
@@ -131,6 +134,8 @@ class CavityConfig(ProblemConfig):
                 "problem.pin_top_corner: got True; expected only with control = 'displacement' and "
                 "outer = 'pressure'"
             )
+        if self.mesh == "gmsh" and self.mesh_file is None:
+            check_element_sizes(self.outer_radius, h=self.h, h_outer=self.h_outer)
         return self
 
     def build(self) -> Problem:

@@ -1,7 +1,9 @@
 """Run configuration (TOML): ``[problem]``, ``[material]``, ``[solver]``, ``[output]``.
 
-Every field is validated; :func:`format_validation_error` turns pydantic
-errors into one line naming the field, the value and what was expected.
+Every field is validated (:class:`~mslearn.core.strictmodel.StrictModel`: finite
+numbers, no booleans as numbers, bounded sizes); :func:`format_validation_error`
+turns pydantic errors into one line naming the file, the field, the value and what
+was expected.
 """
 
 from __future__ import annotations
@@ -9,28 +11,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
+from pydantic import ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import (
+    MAX_LOAD_STEPS,
+    MAX_NEWTON_ITERATIONS,
+    MAX_SHARDS,
+    MAX_SMALL_COUNT,
+    MAX_STEP_CUTS,
+    MAX_WORKERS,
+)
+from mslearn.core.strictmodel import StrictModel, format_validation_error
 from mslearn.core.tomlfile import read_toml
 from mslearn.fem.solvers.implicit import NewtonOptions
 from mslearn.materials.config import MaterialConfig, material_config
 from mslearn.problems import BiaxialConfig, ProblemConfig, problem_config
 
+__all__ = [
+    "ExecutionConfig",
+    "OutputConfig",
+    "RunConfig",
+    "SolverConfig",
+    "format_validation_error",
+    "load_config",
+    "validate_config",
+]
 
-class SolverConfig(BaseModel):
+
+class SolverConfig(StrictModel):
     """``[solver]``: load steps and implicit Newton options (seed 000 Algorithm 1).
 
     Tolerances are relative; ``max_cuts`` is how often a step may be halved
     when it does not converge.
     """
 
-    model_config = ConfigDict(extra="forbid")
-    n_steps: int = Field(100, gt=0)
-    max_iterations: int = Field(30, gt=0)
+    n_steps: int = Field(100, gt=0, le=MAX_LOAD_STEPS)
+    max_iterations: int = Field(30, gt=0, le=MAX_NEWTON_ITERATIONS)
     tol_displacement: float = Field(1e-6, gt=0, description="Algorithm 1 e_u tolerance")
     tol_residual: float = Field(1e-6, gt=0)
-    max_cuts: int = Field(6, ge=0)
+    max_cuts: int = Field(6, ge=0, le=MAX_STEP_CUTS)
     accept_on_residual: bool = Field(
         False, description="accept at max_iterations if the residual passes (noisy materials)"
     )
@@ -43,38 +63,42 @@ class SolverConfig(BaseModel):
         return NewtonOptions(**self.model_dump())
 
 
-class OutputConfig(BaseModel):
+class OutputConfig(StrictModel):
     """``[output]``: which results a run writes (XDMF fields, plots, dataset)."""
 
-    model_config = ConfigDict(extra="forbid")
     xdmf: bool = True
     plots: bool = True
-    plot_steps: int = Field(4, ge=1, description="deformed-mesh snapshots to plot")
+    plot_steps: int = Field(
+        4, ge=1, le=MAX_SMALL_COUNT, description="deformed-mesh snapshots to plot"
+    )
     dataset: bool = Field(False, description="record every material evaluation (Zarr)")
     deformation_scale: float | None = Field(None, gt=0, description="None: automatic")
 
 
-class ExecutionConfig(BaseModel):
+class ExecutionConfig(StrictModel):
     """Where the material points are evaluated (mslearn.parallel)."""
 
-    model_config = ConfigDict(extra="forbid")
     executor: Literal["serial", "processes", "dask"] = "serial"
-    workers: int = Field(2, ge=1, description="local processes or LocalCluster workers")
-    shards: int | None = Field(None, ge=1, description="point batches (default: workers)")
+    workers: int = Field(
+        2, ge=1, le=MAX_WORKERS, description="local processes or LocalCluster workers"
+    )
+    shards: int | None = Field(
+        None, ge=1, le=MAX_SHARDS, description="point batches (default: workers)"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler address (else local)")
     recover_workers: bool = Field(
         True, description="keep committed shard states to rebuild a lost worker (once per step)"
     )
 
 
-class RunConfig(BaseModel):
+class RunConfig(StrictModel):
     """A whole run config: the [problem], [material], [solver], [output] and [execution] tables.
 
     ``problem`` and ``material`` are resolved to their registered config classes
     by their ``type``; every missing table takes its defaults.
     """
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
     problem: SerializeAsAny[ProblemConfig] = Field(default_factory=BiaxialConfig)
     material: Any = Field(default_factory=dict, validate_default=True)
     solver: SolverConfig = Field(default_factory=SolverConfig)
@@ -97,37 +121,21 @@ class RunConfig(BaseModel):
             ) from None
 
 
-def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """One line per problem: 'field: got VALUE; MESSAGE'."""
-    parts = []
-    for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("function-"))
-        loc = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "config"
-        value = e.get("input")
-        shown = "(missing)" if e["type"] == "missing" else repr(value)
-        if isinstance(value, dict):
-            shown = "{...}"
-        msg = e["msg"]
-        if e["type"] == "value_error":
-            inner = str(e.get("ctx", {}).get("error", msg))
-            if inner.startswith(loc.split(".")[0] + "."):  # already names field and value
-                parts.append(inner)
-                continue
-            msg = inner
-        parts.append(f"{loc}: got {shown}; {msg}")
-    return "invalid config: " + "; ".join(parts)
-
-
-def validate_config(data: dict[str, Any]) -> RunConfig:
-    """Validate a parsed config dict; a bad field raises one-line :class:`MslearnInputError`."""
+def validate_config(data: dict[str, Any], source: str | Path | None = None) -> RunConfig:
+    """Validate a parsed config dict; a bad field raises one-line :class:`MslearnInputError`
+    (naming ``source``, the config file, where given)."""
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:
-        raise MslearnInputError(format_validation_error(err)) from None
+        raise MslearnInputError(format_validation_error(err, source=source)) from None
+    except MslearnInputError as err:  # a table's own check (unknown problem or material type)
+        if source is None:
+            raise
+        raise MslearnInputError(f"invalid config file {str(source)!r}: {err}") from None
 
 
 def load_config(path: str | Path | None) -> RunConfig:
     """Read and validate a TOML run config; None gives the built-in defaults."""
     if path is None:
         return RunConfig()
-    return validate_config(read_toml(path))
+    return validate_config(read_toml(path), source=path)

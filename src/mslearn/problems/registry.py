@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import MAX_MESH_DIVISIONS
+from mslearn.core.strictmodel import StrictModel, short
 from mslearn.problems.base import Problem
 
 
-class ProblemConfig(BaseModel):
+class ProblemConfig(StrictModel):
     """Base of every ``[problem]`` table.
 
     Class attributes a problem sets:
@@ -31,7 +31,6 @@ class ProblemConfig(BaseModel):
       Gaussian-process paths drive (``--gp-path``, campaigns); None if there is none.
     """
 
-    model_config = ConfigDict(extra="forbid")
     type: str
     type_name: ClassVar[str] = ""
     smoke: ClassVar[dict[str, Any]] = {}
@@ -72,6 +71,18 @@ class ProblemConfig(BaseModel):
         return {cls.history_field: history}
 
 
+def check_element_sizes(extent: float, **sizes: float | None) -> None:
+    """Refuse gmsh element sizes finer than ``extent / MAX_MESH_DIVISIONS`` (such meshes
+    exhaust memory before the run starts); ``sizes`` are problem fields by name."""
+    smallest = extent / MAX_MESH_DIVISIONS
+    for name, h in sizes.items():
+        if h is not None and h < smallest:
+            raise ValueError(
+                f"problem.{name}: got {h:g}; expected an element size >= {smallest:g} m "
+                f"(the domain extent {extent:g} m / {MAX_MESH_DIVISIONS})"
+            )
+
+
 PROBLEMS: dict[str, type[ProblemConfig]] = {}
 
 
@@ -89,11 +100,11 @@ def problem_config(data: dict[str, Any] | ProblemConfig, default: str = "biaxial
         return data
     if not isinstance(data, dict):
         raise MslearnInputError(
-            f"problem: got {data!r}; expected a table with a 'type' and the problem's fields"
+            f"problem: got {short(data)}; expected a table with a 'type' and the problem's fields"
         )
     kind = data.get("type", default)
-    if kind not in PROBLEMS:
+    if not isinstance(kind, str) or kind not in PROBLEMS:
         raise MslearnInputError(
-            f"problem.type: unknown problem {kind!r}; expected one of {sorted(PROBLEMS)}"
+            f"problem.type: unknown problem {short(kind)}; expected one of {sorted(PROBLEMS)}"
         )
     return PROBLEMS[kind].model_validate({**data, "type": kind})

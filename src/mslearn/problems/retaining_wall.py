@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import MAX_MESH_DIVISIONS
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.elements import ElementName, element_type
@@ -45,7 +46,7 @@ from mslearn.fem.meshes import (
     retaining_wall_mesh,
 )
 from mslearn.problems.base import CurveSpec, Problem
-from mslearn.problems.registry import ProblemConfig, register_problem
+from mslearn.problems.registry import ProblemConfig, check_element_sizes, register_problem
 
 #: named boundary: the wall facets whose x reaction measures the thrust
 WALL_THRUST = "wall_thrust"
@@ -100,8 +101,12 @@ class RetainingWallConfig(ProblemConfig):
     )
     mesh: Literal["structured", "gmsh"] = "gmsh"
     element: ElementName = Field("T3", description="Q4, Q8, Q8R (structured) or T3, T6")
-    nx: int = Field(12, gt=0, description="structured: elements across the width")
-    ny: int = Field(8, gt=1, description="structured: element rows over the height")
+    nx: int = Field(
+        12, gt=0, le=MAX_MESH_DIVISIONS, description="structured: elements across the width"
+    )
+    ny: int = Field(
+        8, gt=1, le=MAX_MESH_DIVISIONS, description="structured: element rows over the height"
+    )
     h: LengthValue = Field(0.24, gt=0, description="gmsh: element size [m] (0.24: 321 T3)")
     h_wall: LengthValue | None = Field(None, gt=0, description="gmsh: size at the wall [m]")
     mesh_file: str | None = Field(
@@ -120,6 +125,8 @@ class RetainingWallConfig(ProblemConfig):
                 "problem.consolidation_pressure: got None with surcharge = 0; a weightless "
                 "backfill needs p0 > 0 (give a surcharge or a consolidation pressure)"
             )
+        if self.mesh == "gmsh" and self.mesh_file is None:
+            check_element_sizes(max(self.width, self.height), h=self.h, h_wall=self.h_wall)
         return self
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.fem.discretisation import Discretisation
@@ -19,7 +19,7 @@ from mslearn.fem.elements import ElementName, element_type
 from mslearn.fem.loading import BoundaryConditions, Dirichlet, Pressure
 from mslearn.fem.meshes import load_mesh, strip_footing_mesh
 from mslearn.problems.base import CurveSpec, Problem
-from mslearn.problems.registry import ProblemConfig, register_problem
+from mslearn.problems.registry import ProblemConfig, check_element_sizes, register_problem
 
 
 @register_problem
@@ -59,6 +59,13 @@ class StripFootingConfig(ProblemConfig):
     mesh_file: str | None = Field(
         None, description="optional mesh with left/right/bottom/footing/surface boundaries"
     )
+
+    @model_validator(mode="after")
+    def _mesh_size(self) -> StripFootingConfig:
+        if self.mesh_file is None:
+            extent = max(self.half_width, self.depth)
+            check_element_sizes(extent, h_edge=self.h_edge, h_far=self.h_far)
+        return self
 
     def build(self) -> Problem:
         """Mesh, boundary conditions, p0 and the pressure-settlement curve (module doc)."""

@@ -362,11 +362,16 @@ class RunOptions:
 
 
 def smoke_config(cfg: RunConfig, max_steps: int = 10) -> RunConfig:
-    """``cfg`` at its problem's tiny built-in size with at most ``max_steps`` load steps."""
+    """``cfg`` (validated at full size) at its problem's tiny built-in size with at most
+    ``max_steps`` load steps; one line on stderr says which values the smoke size changed."""
+    from mslearn.core.smoke import announce, changes
+
     data = cfg.model_dump()
     data["problem"].update(type(cfg.problem).smoke_overrides())
     data["solver"]["n_steps"] = min(cfg.solver.n_steps, max_steps)
-    return validate_config(data)
+    small = validate_config(data)
+    announce(changes(cfg.model_dump(), small.model_dump()))
+    return small
 
 
 def run(opts: RunOptions) -> dict:

@@ -18,9 +18,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, ValidationError, field_validator
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.limits import MAX_LOAD_STEPS, MAX_PATHS, Seed
+from mslearn.core.smoke import announce, changes
+from mslearn.core.strictmodel import StrictModel, short
 from mslearn.core.tomlfile import read_toml, table
 from mslearn.paths import gaussian_process_paths
 from mslearn.problems.config import format_validation_error
@@ -32,18 +35,26 @@ from mslearn.workflows.presets import Presets, fem_dem_config, problem_class
 OWN_MESH = "default"
 
 
-class CampaignConfig(BaseModel):
+class CampaignConfig(StrictModel):
     """The ``[campaign]`` table of ``mslearn generate``."""
 
-    model_config = ConfigDict(extra="forbid")
     meshes: list[str] | None = Field(
-        None, description="mesh presets of the problem; default: biaxial coarse/medium/fine"
+        None,
+        min_length=1,
+        description="mesh presets of the problem (distinct); default: biaxial coarse/medium/fine",
     )
-    n_paths: int = Field(10, ge=1, description="Gaussian-process load paths per mesh")
-    path_seed: int = 0
-    n_steps: int = Field(100, ge=1)
+    n_paths: int = Field(10, ge=1, le=MAX_PATHS, description="Gaussian-process load paths per mesh")
+    path_seed: Seed = 0
+    n_steps: int = Field(100, ge=1, le=MAX_LOAD_STEPS)
     amplitude: float = Field(0.3, ge=0, description="GP path amplitude (seed 000 Eq. 16)")
-    checkpoint_every: int = Field(10, ge=0)
+    checkpoint_every: int = Field(10, ge=0, le=MAX_LOAD_STEPS)
+
+    @field_validator("meshes")
+    @classmethod
+    def _distinct(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) < len(v):
+            raise ValueError("expected distinct mesh names (each names its runs)")
+        return v
 
 
 @dataclass
@@ -185,24 +196,40 @@ class GenerateOptions:
     jobs: int = 1
 
 
-def campaign_options(data: dict, smoke: bool = False, jobs: int = 1) -> CampaignOptions:
-    """Validate a parsed ``mslearn generate`` config into :class:`CampaignOptions`."""
+def campaign_options(
+    data: dict, smoke: bool = False, jobs: int = 1, source: Path | None = None
+) -> CampaignOptions:
+    """Validate a parsed ``mslearn generate`` config into :class:`CampaignOptions`.
+
+    The run config of every mesh is validated at full size too, before any run starts;
+    ``smoke`` then keeps one mesh and two paths, and says so on stderr. ``source``: the
+    config file (named in errors).
+    """
     unknown = set(data) - {"campaign", "material", "solver", "problem"}
     if unknown:
         raise MslearnInputError(
-            f"unknown config tables {sorted(unknown)}; expected campaign, material, solver, problem"
+            f"unknown config tables {short(sorted(unknown))}; expected campaign, material, "
+            "solver, problem"
         )
     try:
         c = CampaignConfig.model_validate(table(data, "campaign"))
-    except ValueError as err:
-        raise MslearnInputError(format_validation_error(err, "campaign.")) from None
+    except ValidationError as err:
+        raise MslearnInputError(format_validation_error(err, "campaign.", source)) from None
     problem = table(data, "problem")
     cls = problem_class(data)
     meshes = c.meshes or (["coarse", "medium", "fine"] if cls.mesh_presets else [OWN_MESH])
     for m in meshes:
-        if m != OWN_MESH:
-            cls.mesh_preset(m)
-    n_paths = 2 if smoke else c.n_paths
+        fem_dem_config(
+            {
+                "problem": problem,
+                "material": table(data, "material"),
+                "solver": {"n_steps": c.n_steps, **table(data, "solver")},
+                "output": {"xdmf": False},
+            },
+            Presets(None if m == OWN_MESH else m),
+            source=source,
+        )
+    n_paths = c.n_paths
     if cls.history_field is None:
         if "n_paths" in table(data, "campaign") and c.n_paths > 1:
             raise MslearnInputError(
@@ -210,8 +237,17 @@ def campaign_options(data: dict, smoke: bool = False, jobs: int = 1) -> Campaign
                 "history, so expected 1"
             )
         n_paths = 1
+    if smoke:
+        small_paths, small_meshes = min(n_paths, 2), meshes[:1]
+        announce(
+            changes(
+                {"campaign": {"n_paths": n_paths, "meshes": list(meshes)}},
+                {"campaign": {"n_paths": small_paths, "meshes": list(small_meshes)}},
+            )
+        )
+        n_paths, meshes = small_paths, small_meshes
     return CampaignOptions(
-        meshes=tuple(meshes[:1]) if smoke else tuple(meshes),
+        meshes=tuple(meshes),
         n_paths=n_paths,
         path_seed=c.path_seed,
         n_steps=c.n_steps,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.smoke import announce, changes
 from mslearn.core.tomlfile import deep_merge, table
 from mslearn.paths import gaussian_process_paths
 from mslearn.problems import PROBLEMS
@@ -87,12 +88,14 @@ def micro_run_config(
     presets: Presets = Presets(),
     smoke_material: dict[str, Any] | None = None,
     record: bool = False,
+    source: Path | None = None,
 ) -> RunConfig:
     """Defaults, then ``data`` (a parsed TOML run config), then ``presets``.
 
     ``material``: the material defaults (the user's ``[material]`` table is merged on top);
     ``smoke_material``: material overrides of the smoke size; ``record``: force the
-    dataset recorder on.
+    dataset recorder on; ``source``: the config file (named in errors). The smoke size is
+    applied after validating the full-size config, and says on stderr what it changed.
     """
     data = data or {}
     for name in ("problem", "material", "solver", "output", "execution"):
@@ -109,11 +112,6 @@ def micro_run_config(
     d = deep_merge(d, data)
     if presets.mesh is not None:
         d["problem"].update(cls.mesh_preset(presets.mesh))
-    if presets.smoke:
-        d["problem"].update(cls.smoke_overrides(micro=True))
-        d["material"].update(smoke_material or {})
-        n = d["solver"].get("n_steps", SMOKE_STEPS)
-        d["solver"]["n_steps"] = min(n, SMOKE_STEPS) if isinstance(n, int) else n  # validated
     history = presets.history
     if presets.gp_path is not None:
         history = gaussian_process_paths(1, GP_PATH_STEPS, seed=presets.gp_path).history(0)
@@ -121,19 +119,44 @@ def micro_run_config(
         d["problem"].update(cls.with_history(history))
     if record:
         d.setdefault("output", {})["dataset"] = True
-    return validate_config(d)
+    cfg = validate_config(d, source)
+    return micro_smoke_config(cfg, smoke_material) if presets.smoke else cfg
 
 
-def fem_dem_config(data: dict[str, Any] | None = None, presets: Presets = Presets()) -> RunConfig:
-    """FEM-DEM: DEM RVEs at every Gauss point, the dataset recorder on."""
-    return micro_run_config(data, DEM_MATERIAL, presets, DEM_SMOKE_MATERIAL, record=True)
+def micro_smoke_config(cfg: RunConfig, smoke_material: dict[str, Any] | None = None) -> RunConfig:
+    """A validated run config at its problem's tiny micro-model size (``micro_smoke``), with
+    ``smoke_material`` overrides and at most ``SMOKE_STEPS`` load steps; one line on
+    stderr says which values this changed."""
+    before = cfg.model_dump()
+    small = {
+        "problem": type(cfg.problem).smoke_overrides(micro=True),
+        "material": dict(smoke_material or {}),
+        "solver": {"n_steps": min(cfg.solver.n_steps, SMOKE_STEPS)},
+    }
+    out = validate_config(deep_merge(before, small))
+    announce(changes(before, out.model_dump()))
+    return out
+
+
+def fem_dem_config(
+    data: dict[str, Any] | None = None, presets: Presets = Presets(), source: Path | None = None
+) -> RunConfig:
+    """FEM-DEM: DEM RVEs at every Gauss point, the dataset recorder on (``source``: the
+    config file, named in errors)."""
+    return micro_run_config(
+        data, DEM_MATERIAL, presets, DEM_SMOKE_MATERIAL, record=True, source=source
+    )
 
 
 def fem_ml_config(
-    data: dict[str, Any] | None, model: str, presets: Presets = Presets()
+    data: dict[str, Any] | None,
+    model: str,
+    presets: Presets = Presets(),
+    source: Path | None = None,
 ) -> RunConfig:
-    """FEM-ML: the saved surrogate in folder ``model`` at every Gauss point."""
+    """FEM-ML: the saved surrogate in folder ``model`` at every Gauss point (``source``:
+    the config file, named in errors)."""
     data = dict(data or {})
     material = {**table(data, "material"), "type": "surrogate", "model": str(model)}
     data["material"] = material
-    return micro_run_config(data, material, presets)
+    return micro_run_config(data, material, presets, source=source)

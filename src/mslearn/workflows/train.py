@@ -35,15 +35,22 @@ class TrainRequest:
     progress: bool = True
 
 
-def train_config(data: dict, smoke: bool = False) -> TrainConfig:
-    """The validated ``[train]`` table of a parsed config (smoke: at most 30 epochs)."""
+def train_config(data: dict, smoke: bool = False, source: Path | None = None) -> TrainConfig:
+    """The validated ``[train]`` table of a parsed config (``source``: its file, named in
+    errors). ``smoke``: then at most ``SMOKE_TRAIN`` epochs and patience, after validating
+    the full size; one line on stderr says which values it changed."""
+    from mslearn.core.smoke import announce, changes
+
     raw = table(data, "train")
-    if smoke:
-        raw = {**raw, **SMOKE_TRAIN}
     try:
-        return TrainConfig.model_validate(raw)
+        cfg = TrainConfig.model_validate(raw)
     except ValidationError as err:
-        raise MslearnInputError(format_validation_error(err, "train.")) from None
+        raise MslearnInputError(format_validation_error(err, "train.", source)) from None
+    if not smoke:
+        return cfg
+    small = cfg.model_copy(update={k: min(getattr(cfg, k), v) for k, v in SMOKE_TRAIN.items()})
+    announce(changes(cfg.model_dump(), small.model_dump()))
+    return small
 
 
 def train(req: TrainRequest) -> dict:

@@ -83,18 +83,20 @@ class ContactParams:
         def pos(name: str) -> None:
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
-                raise MslearnInputError(f"ContactParams.{name} = {v!r}: expected a positive number")
+                raise MslearnInputError(
+                    f"contact parameter {name} = {v!r}: expected a positive number"
+                )
 
         def in_range(name: str, lo: float, hi: float) -> None:
             v = getattr(self, name)
             if not (math.isfinite(v) and lo <= v < hi):
                 raise MslearnInputError(
-                    f"ContactParams.{name} = {v!r}: expected {lo} <= value < {hi}"
+                    f"contact parameter {name} = {v!r}: expected {lo} <= value < {hi}"
                 )
 
         if self.law not in ("linear", "hertz"):
             raise MslearnInputError(
-                f"ContactParams.law = {self.law!r}: expected 'linear' or 'hertz'"
+                f"contact parameter law = {self.law!r}: expected 'linear' or 'hertz'"
             )
         if self.law == "linear":
             pos("young")
@@ -108,12 +110,12 @@ class ContactParams:
         pos("runaway_ratio")
         if not (math.isfinite(self.friction) and self.friction >= 0):
             raise MslearnInputError(
-                f"ContactParams.friction = {self.friction!r}: expected a number >= 0"
+                f"contact parameter friction = {self.friction!r}: expected a number >= 0"
             )
         for name in ("rolling_stiffness", "rolling_friction"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
-                raise MslearnInputError(f"ContactParams.{name} = {v!r}: expected a number >= 0")
+                raise MslearnInputError(f"contact parameter {name} = {v!r}: expected a number >= 0")
         in_range("local_damping", 0.0, 1.0)
         in_range("viscous_damping", 0.0, 1.0)
         in_range("viscous_damping_t", 0.0, 1.0)
