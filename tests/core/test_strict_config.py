@@ -360,3 +360,15 @@ def test_short():
     assert short("abc") == "'abc'"
     s = short("y" * 1000)
     assert len(s) == 60 and s.endswith("...")
+
+
+@pytest.mark.parametrize("content", ['{"M": true}', '{"M": NaN}', '{"M": "1.2"}', "[1.2]"])
+def test_params_file_values_are_finite_numbers(tmp_path, content):
+    from mslearn.materials.config import material_config
+
+    f = tmp_path / "params.json"
+    f.write_text(content)
+    cfg = material_config({"type": "mcc", "params_file": str(f)})
+    with pytest.raises(MslearnInputError, match="material.params_file") as err:
+        cfg.resolved_params()
+    assert "\n" not in str(err.value)

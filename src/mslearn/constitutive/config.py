@@ -10,6 +10,7 @@ file. Integration: soft-gate width ``delta_r``, sub-stepping ``eps_ref`` and
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -49,9 +50,21 @@ class _TorchModelConfig(MaterialConfig):
         if self.params_file:
             path = Path(self.params_file)
             try:
-                values.update({k: float(v) for k, v in json.loads(path.read_text()).items()})
-            except (OSError, ValueError, AttributeError) as exc:
-                raise MslearnInputError(f"material.params_file {path}: {exc}") from exc
+                read = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise MslearnInputError(f"material.params_file {str(path)!r}: {exc}") from None
+            if not isinstance(read, dict):
+                raise MslearnInputError(
+                    f"material.params_file {str(path)!r}: got {short(read)}; expected a JSON "
+                    "object of parameter name -> number"
+                )
+            for k, v in read.items():
+                if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                    raise MslearnInputError(
+                        f"material.params_file {str(path)!r}: {short(k)} = {short(v)}; "
+                        "expected a finite number"
+                    )
+                values[k] = float(v)
         values.update(self.params)
         return values
 
