@@ -372,3 +372,19 @@ def test_params_file_values_are_finite_numbers(tmp_path, content):
     with pytest.raises(MslearnInputError, match="material.params_file") as err:
         cfg.resolved_params()
     assert "\n" not in str(err.value)
+
+
+def test_checks_of_a_whole_table_name_the_field():
+    with pytest.raises(ValidationError) as verr:
+        CalibrateConfig.model_validate({"init": {"foo": 1.0}})
+    assert format_validation_error(verr.value).startswith("invalid config: init: unknown")
+    with pytest.raises(ValidationError) as verr:
+        ActiveLearnConfig.model_validate({"pool": {"interval": 1e-9}})
+    assert format_validation_error(verr.value).startswith(
+        "invalid config: pool.interval: got 1e-09"
+    )
+
+
+def test_campaign_unknown_mesh_names_the_campaign_field():
+    with pytest.raises(MslearnInputError, match="campaign.meshes: got 'huge'"):
+        campaign_options({"campaign": {"meshes": ["coarse", "huge"]}})

@@ -225,12 +225,18 @@ def _expected(e: dict) -> str:
 
 
 _NAMED = re.compile(r"^([A-Za-z_]\w*)\.[\w.\[\]]+: ")
+_ROOT_NAMED = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 
 
-def _named_by_validator(loc: str, message: str) -> str | None:
+def _named_by_validator(loc: str, message: str, root: bool = False) -> str | None:
     """``message`` with the full path, if a validator wrote it as 'TABLE.FIELD: ...' and
-    TABLE is part of ``loc`` (e.g. loc "active.pool", message "pool.interval: got ...")."""
+    TABLE is part of ``loc`` (e.g. loc "active.pool", message "pool.interval: got ..."),
+    or as 'FIELD: ...' in a check of the whole config (``root``)."""
     m = _NAMED.match(message)
+    if root and _ROOT_NAMED.match(message):
+        if loc == "config" or message.startswith(loc + "."):
+            return message
+        return f"{loc}.{message}"
     if not m:
         return None
     names = [p.split("[")[0] for p in loc.split(".")]
@@ -263,7 +269,7 @@ def format_validation_error(
         value = e.get("input")
         expected = _expected(e)
         if e["type"] in ("value_error", "assertion_error"):
-            named = _named_by_validator(loc, expected)
+            named = _named_by_validator(loc, expected, root=all(map(_is_tag, e["loc"])))
             if named is not None:  # the validator already names field and value
                 parts.append(_cut(named, PART_CHARS * MAX_PROBLEMS))
                 continue

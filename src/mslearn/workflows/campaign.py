@@ -219,6 +219,11 @@ def campaign_options(
     cls = problem_class(data)
     meshes = c.meshes or (["coarse", "medium", "fine"] if cls.mesh_presets else [OWN_MESH])
     for m in meshes:
+        if m != OWN_MESH and m not in cls.mesh_presets:
+            raise MslearnInputError(
+                f"campaign.meshes: got {short(m)}; problem {cls.type_name!r} has mesh presets "
+                f"{sorted(cls.mesh_presets)} (or {OWN_MESH!r}: the problem's own mesh fields)"
+            )
         fem_dem_config(
             {
                 "problem": problem,
