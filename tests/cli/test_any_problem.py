@@ -109,7 +109,7 @@ def test_study_list_and_aliases():
     names = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
     assert names == ["resampling", "femdem-calibration"]
     for alias in ("al-resample", "calibrate-femdem"):
-        assert "Alias of `mslearn study" in mslearn(alias, "--help").stdout
+        assert "Alias of mslearn study" in mslearn(alias, "--help").stdout
 
 
 def test_verify_has_rankine_and_cavity_cases():

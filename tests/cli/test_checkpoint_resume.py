@@ -91,6 +91,15 @@ def test_resume_without_checkpoint_or_with_corrupted_one(tmp_path):
         capture_output=True,
         text=True,
     )
+    assert r.returncode == 2 and "no run record" in r.stderr
+    from mslearn.core.runfolder import RunSpec, write_record
+
+    write_record(tmp_path, RunSpec("run", {}))
+    r = subprocess.run(
+        [sys.executable, "-m", "mslearn", "run", "--resume", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "no checkpoint" in r.stderr
     (tmp_path / "checkpoint.npz").write_bytes(b"garbage")
     r = subprocess.run(

@@ -60,7 +60,7 @@ def test_run_strip_footing_from_toml(tmp_path):
     r = mslearn("run", str(cfg), "--smoke", "--json", "--quiet", "--out", str(tmp_path / "o"))
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout.strip().splitlines()[-1])
-    assert s["problem"] == "strip_footing" and s["material"] == "DruckerPrager"
+    assert s["problem"] == "strip_footing" and s["material"] == "tresca"
     assert (tmp_path / "o" / "footing.toml").is_file()
 
 

@@ -18,6 +18,7 @@ from mslearn.calibration.identifiability import CSUH_PRACTICAL, CSUH_START_SIGNS
 from mslearn.calibration.synthetic import model_dataset
 from mslearn.constitutive.factory import make_model
 from mslearn.core.progress import step_progress
+from mslearn.core.runfolder import RunSpec, claim, config_settings
 from mslearn.data.sequences import SequenceDataset, load
 
 #: synthetic data sizes (paths, steps): full and smoke
@@ -30,13 +31,14 @@ SYNTHETIC_OFFSET = 0.3
 class CalibrateRequest:
     """What ``mslearn calibrate`` asks for: a TOML config (defaults if None), a dataset
     (synthetic if None), the run folder (default runs/calibrate), the smoke size (at most
-    5 epochs, small synthetic data)."""
+    5 epochs, small synthetic data); ``overwrite`` replaces the run already in ``out``."""
 
     config: Path | None = None
     data: Path | None = None
     out: Path | None = None
     smoke: bool = False
     progress: bool = True
+    overwrite: bool = False
 
 
 def start_near_truth(cfg: CalibrateConfig, model, truth: dict, names, offset: float) -> dict:
@@ -78,8 +80,13 @@ def run_calibrate(req: CalibrateRequest) -> dict:
         offset = SYNTHETIC_OFFSET
     names = opts.trainable or model.param_names
     init = start_near_truth(cfg, model, truth, names, offset) if truth and offset else cfg.init
-    out = Path(req.out) if req.out is not None else Path("runs") / "calibrate"
-    out.mkdir(parents=True, exist_ok=True)
+    spec = RunSpec(
+        "calibrate",
+        {"config": config_settings(req.config), "data": req.data, "smoke": req.smoke},
+        {"config_file": req.config},
+        inputs=tuple(p for p in (req.config, req.data) if p is not None),
+    )
+    out = claim(req.out, "calibrate", spec, overwrite=req.overwrite)
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     with step_progress("calibrate", opts.epochs, enabled=req.progress) as update:
         res = calibrate(

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from mslearn.cli.common import DebugOption, JsonOption, OutOption, handle_errors, print_json
+from mslearn.cli.common import (
+    DebugOption,
+    JsonOption,
+    OutOption,
+    OverwriteOption,
+    handle_errors,
+    print_json,
+)
 
 
 @handle_errors
@@ -22,21 +29,35 @@ def active_learn(
         help="Comma-separated cases: 1 (uniform start + AL), 2 (AL from "
         "nothing), 3 (random). Default: config (1,3).",
     ),
-    seeds: int = typer.Option(None, "--seeds", help="Repetitions per case (default: config)."),
-    workers: int = typer.Option(None, "--workers", help="(case, seed) runs in parallel."),
-    max_labels: int = typer.Option(None, "--max-labels", help="Label budget per run."),
+    seeds: int = typer.Option(
+        None, "--seeds", min=1, max=1000, help="Repetitions per case (default: config)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, max=1024, help="(case, seed) runs in parallel."
+    ),
+    max_labels: int = typer.Option(None, "--max-labels", min=1, help="Label budget per run."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Active learning of an unloading-reloading stress-strain map, labelled by DEM (seed 001).
 
-    Writes labels as they arrive and resumes a stopped run in the same --out."""
+    Writes labels as they arrive; run again with the same settings and --out, it resumes
+    a stopped run (other settings there are refused)."""
     from mslearn.experiments.active_learning import ActiveLearnRequest
     from mslearn.experiments.active_learning import active_learn as run
 
     s = run(
         ActiveLearnRequest(
-            config, out, quick or smoke, cases, seeds, workers, max_labels, progress=not quiet
+            config,
+            out,
+            quick or smoke,
+            cases,
+            seeds,
+            workers,
+            max_labels,
+            progress=not quiet,
+            overwrite=overwrite,
         )
     )
     out = Path(s["out"])

@@ -6,7 +6,11 @@ import json
 
 import typer
 
-app = typer.Typer(help="Benchmarks (figures for BENCHMARKS.md).", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks (figures for BENCHMARKS.md).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 
 
 @app.callback()

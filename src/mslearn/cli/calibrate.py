@@ -10,8 +10,9 @@ from mslearn.cli.common import (
     DebugOption,
     JsonOption,
     OutOption,
+    OverwriteOption,
     SmokeOption,
-    default_out,
+    claim_out,
     handle_errors,
     print_json,
 )
@@ -26,12 +27,14 @@ def calibrate(
     out: Path | None = OutOption,
     json_out: bool = JsonOption,
     smoke: bool = SmokeOption,
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Calibrate a model (seed 003 Eq. 17-18, Adam) and write params.json, history, plots."""
     from mslearn.calibration.workflow import CalibrateRequest, run_calibrate
 
-    summary = run_calibrate(CalibrateRequest(config, data, out, smoke, progress=not json_out))
+    req = CalibrateRequest(config, data, out, smoke, progress=not json_out, overwrite=overwrite)
+    summary = run_calibrate(req)
     if summary["status"] != "ok":
         typer.echo(
             f"warning: calibration stopped at epoch {summary['epochs_run']} "
@@ -75,6 +78,7 @@ def calibrate_femdem(
     ),
     json_out: bool = JsonOption,
     smoke: bool = SmokeOption,
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """FEM-DEM biaxial -> calibrate on its Gauss-point histories -> FEM with the original
@@ -98,10 +102,11 @@ def calibrate_femdem(
         raise MslearnInputError(f"--bounds {bounds!r}; expected one of {list(BOUND_CHOICES)}")
     if mask not in MASK_CHOICES:
         raise MslearnInputError(f"--mask {mask!r}; expected one of {list(MASK_CHOICES)}")
-    from dataclasses import replace
+    from dataclasses import asdict, replace
 
     size = replace(size, bounds=bounds, mask=mask)
-    out_dir = default_out(out, "calibrate-femdem")
+    settings = {"size": asdict(size), "model": model, "cache": cache}
+    out_dir = claim_out(out, "calibrate-femdem", settings, overwrite, continue_same=True)
     report = compare(out_dir, size, cache, model=model, lode=lodes[model], progress=False)
     if json_out:
         print_json(report)

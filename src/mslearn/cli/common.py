@@ -19,7 +19,12 @@ from mslearn.problems.config import format_validation_error
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
 
-OutOption = typer.Option(None, "--out", help="Run folder (config copy, log, outputs).")
+OutOption = typer.Option(
+    None, "--out", help="Run folder (default: a free runs/NAME[-N]); refused if it holds a run."
+)
+OverwriteOption = typer.Option(
+    False, "--overwrite", help="Replace the run already in --out (its files are removed first)."
+)
 JsonOption = typer.Option(False, "--json", help="Print a one-line JSON summary last.")
 SmokeOption = typer.Option(False, "--smoke", help="Tiny built-in size that runs in seconds.")
 DebugOption = typer.Option(False, "--debug", help="Show tracebacks.")
@@ -123,6 +128,16 @@ def _jsonable(o):
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
 
-def default_out(out: Path | None, name: str) -> Path:
-    """The --out folder, else ``runs/<name>``."""
-    return out if out is not None else Path("runs") / name
+def claim_out(
+    out: Path | None,
+    name: str,
+    settings: dict[str, Any],
+    overwrite: bool = False,
+    continue_same: bool = False,
+) -> Path:
+    """The run folder of command ``name`` (``--out``, else a free runs/<name>[-N]), claimed
+    with ``settings`` recorded (see :func:`mslearn.core.runfolder.claim`)."""
+    from mslearn.core.runfolder import RunSpec, claim
+
+    spec = RunSpec(name, settings)
+    return claim(out, name, spec, overwrite=overwrite, continue_same=continue_same)

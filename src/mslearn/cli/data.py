@@ -8,7 +8,11 @@ import typer
 
 from mslearn.cli.common import DebugOption, JsonOption, handle_errors, print_json
 
-app = typer.Typer(help="Point datasets (Zarr): info, split, merge.", no_args_is_help=True)
+app = typer.Typer(
+    help="Point datasets (Zarr): info, split, merge.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 
 
 @app.command()
@@ -55,12 +59,23 @@ def split(
 @handle_errors
 def merge(
     inputs: list[Path] = typer.Argument(..., help="Datasets to merge."),
-    out: Path = typer.Option(..., "--out", help="Merged dataset (.zarr)."),
+    out: Path = typer.Option(..., "--out", help="Merged dataset (.zarr); refused if it exists."),
     json_: bool = JsonOption,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     debug: bool = DebugOption,
 ) -> None:
     """Concatenate datasets; run ids are renumbered, sources kept as provenance."""
+    from mslearn.core.errors import MslearnInputError
     from mslearn.data.splits import merge_datasets
+
+    target = out.resolve()
+    for p in inputs:
+        if p.resolve() == target or target in p.resolve().parents:
+            raise MslearnInputError(f"--out {str(out)!r} is the input {str(p)!r}; choose another")
+    if out.exists() and not overwrite:
+        raise MslearnInputError(
+            f"--out {str(out)!r} exists; use --overwrite to replace it, or choose another name"
+        )
 
     n = merge_datasets(inputs, out)
     if json_:

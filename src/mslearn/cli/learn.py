@@ -11,6 +11,7 @@ from mslearn.cli.common import (
     JsonOption,
     MeshOption,
     OutOption,
+    OverwriteOption,
     SmokeOption,
     handle_errors,
     print_json,
@@ -24,13 +25,14 @@ def train(
     out: Path = OutOption,
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Train a committee surrogate (strain, phi) -> (stress, D) on a point dataset."""
     from mslearn.workflows.train import TrainRequest
     from mslearn.workflows.train import train as run_training
 
-    summary = run_training(TrainRequest(data, config, out, smoke))
+    summary = run_training(TrainRequest(data, config, out, smoke, overwrite=overwrite))
     if json_:
         print_json(summary)
     else:
@@ -45,7 +47,9 @@ def fem_ml(
     model: Path = typer.Option(..., "--model", help="Saved model folder (mslearn train)."),
     out: Path = OutOption,
     mesh: str = MeshOption,
-    gp_path: int = typer.Option(None, "--gp-path", help="GP confining path seed."),
+    gp_path: int = typer.Option(
+        None, "--gp-path", min=0, max=2**32 - 1, help="GP confining path seed."
+    ),
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -55,6 +59,7 @@ def fem_ml(
     stop_on_uncertainty: bool = typer.Option(
         False, "--stop-on-uncertainty", help="Stop the run at the first step that exceeds it."
     ),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """FEM-ML: the surrogate at every Gauss point (seed 000 Algorithm 2), any problem.
@@ -74,6 +79,7 @@ def fem_ml(
             progress=not quiet,
             uncertainty_threshold=uncertainty_threshold,
             stop_on_uncertainty=stop_on_uncertainty,
+            overwrite=overwrite,
         )
     )
     if json_:

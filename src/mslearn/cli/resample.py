@@ -11,8 +11,9 @@ from mslearn.cli.common import (
     DebugOption,
     JsonOption,
     OutOption,
+    OverwriteOption,
     SmokeOption,
-    default_out,
+    claim_out,
     handle_errors,
     print_json,
 )
@@ -54,6 +55,7 @@ def al_resample(
         False, "--fresh", help="Ignore cached FEM-DEM runs and models in --out (rerun all)."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Pool-based active-learning resampling: seed 000 Table 3 Cases A-F plus C-AL, F-AL.
@@ -78,7 +80,10 @@ def al_resample(
         score=score,
     )
     opts.check()
-    out = default_out(out, "al-resample")
+    from dataclasses import asdict
+
+    settings = asdict(opts)
+    out = claim_out(out, "al-resample", settings, overwrite or fresh, continue_same=True)
     if fresh and out.exists():
         for sub in ("fem_dem", "models"):
             shutil.rmtree(out / sub, ignore_errors=True)

@@ -11,8 +11,9 @@ from mslearn.cli.common import (
     JsonOption,
     MeshOption,
     OutOption,
+    OverwriteOption,
     SmokeOption,
-    default_out,
+    claim_out,
     handle_errors,
     print_json,
 )
@@ -26,18 +27,21 @@ def run(
     smoke: bool = SmokeOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     checkpoint_every: int = typer.Option(
-        0, "--checkpoint-every", help="Atomic checkpoint every N steps (0: none)."
+        0, "--checkpoint-every", min=0, help="Atomic checkpoint every N steps (0: none)."
     ),
     resume: Path = typer.Option(
         None, "--resume", help="Continue the stopped run in this folder from its checkpoint."
     ),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Run a boundary value problem with a named material (FEM, implicit, plane strain)."""
     from mslearn.workflows.bvp import RunOptions
     from mslearn.workflows.bvp import run as run_workflow
 
-    summary = run_workflow(RunOptions(config, out, smoke, not quiet, checkpoint_every, resume))
+    summary = run_workflow(
+        RunOptions(config, out, smoke, not quiet, checkpoint_every, resume, overwrite)
+    )
     if json_:
         print_json(summary)
     elif resume is not None:
@@ -55,16 +59,25 @@ def fem_dem(
     out: Path = OutOption,
     mesh: str = MeshOption,
     gp_path: int = typer.Option(
-        None, "--gp-path", help="Confining pressure from Gaussian-process path with this seed."
+        None,
+        "--gp-path",
+        min=0,
+        max=2**32 - 1,
+        help="Confining pressure from Gaussian-process path with this seed.",
     ),
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
-    checkpoint_every: int = typer.Option(0, "--checkpoint-every", help="Checkpoint every N."),
+    checkpoint_every: int = typer.Option(
+        0, "--checkpoint-every", min=0, help="Checkpoint every N steps (0: none)."
+    ),
     resume: Path = typer.Option(None, "--resume", help="Continue a stopped run."),
     executor: str = typer.Option(None, help="serial, processes or dask (default: config)."),
-    workers: int = typer.Option(None, help="Local workers (processes / LocalCluster)."),
+    workers: int = typer.Option(
+        None, min=1, max=1024, help="Local workers (processes / LocalCluster)."
+    ),
     scheduler: str = typer.Option(None, help="Dask scheduler address (implies dask)."),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """FEM-DEM: a DEM RVE at every Gauss point, on any registered problem.
@@ -86,6 +99,7 @@ def fem_dem(
             executor=executor,
             workers=workers,
             scheduler=scheduler,
+            overwrite=overwrite,
         )
     )
     if json_:
@@ -108,7 +122,8 @@ def generate(
     out: Path = OutOption,
     json_: bool = JsonOption,
     smoke: bool = SmokeOption,
-    jobs: int = typer.Option(1, help="Runs in parallel (worker processes)."),
+    jobs: int = typer.Option(1, min=1, help="Runs in parallel (worker processes)."),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """Data campaign: FEM-DEM runs over meshes x GP load paths (seed 000 Table 1).
@@ -118,7 +133,7 @@ def generate(
     from mslearn.workflows.campaign import GenerateOptions
     from mslearn.workflows.campaign import generate as run_generate
 
-    opts = GenerateOptions(config, out, smoke, jobs)
+    opts = GenerateOptions(config, out, smoke, jobs, overwrite)
     with step_progress("campaign", None) as update:
         s = run_generate(opts, progress=lambda k, n, name: update(k, name, total=n))
     if json_:
@@ -162,21 +177,23 @@ def demo(
     quick: bool = typer.Option(False, "--quick", help="Smaller, faster version."),
     smoke: bool = typer.Option(False, "--smoke", help="Same as --quick."),
     laws: bool = typer.Option(False, "--laws", help="Reference-law FEM demo (no learning)."),
+    overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
     """The whole pipeline: FEM-DEM data, committee, FEM-ML vs FEM-DEM, report.
 
     FEM-ML runs on a held-out confining path; report.md and report.json."""
-    out = default_out(out, "demo")
+    quick = quick or smoke
+    out = claim_out(out, "demo", {"quick": quick, "laws": laws}, overwrite)
     if laws:
         from mslearn.experiments.demo_laws import run_demo as run_laws
         from mslearn.verification.registry import run_all
 
-        summary = run_laws(out, quick=quick or smoke, verify=run_all)
+        summary = run_laws(out, quick=quick, verify=run_all)
     else:
         from mslearn.experiments.demo import run_demo
 
-        summary = run_demo(out, quick=quick or smoke)
+        summary = run_demo(out, quick=quick)
     if json_:
         print_json(summary)
     else:

@@ -11,13 +11,26 @@ import numpy as np
 import typer
 from pydantic import Field, ValidationError
 
+from mslearn.cli.common import (
+    DebugOption,
+    JsonOption,
+    OutOption,
+    OverwriteOption,
+    handle_errors,
+    print_json,
+)
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.limits import MAX_HISTORY_POINTS, MAX_PARTICLES, Seed
+from mslearn.core.progress import STDERR
 from mslearn.core.smoke import announce, changes
 from mslearn.core.strictmodel import StrictModel, format_validation_error
 from mslearn.core.tomlfile import read_toml
 
-app = typer.Typer(help="DEM RVE: packing preparation and element tests.", no_args_is_help=True)
+app = typer.Typer(
+    help="DEM RVE: packing preparation and element tests.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 
 
 class RVEConfig(StrictModel):
@@ -122,11 +135,6 @@ def _prepare(c: RVEConfig):
     )  # fmt: skip
 
 
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
-
 def _plots(rec: dict, out: Path) -> list[str]:
     import matplotlib
 
@@ -158,13 +166,16 @@ def _plots(rec: dict, out: Path) -> list[str]:
 
 
 @app.command()
+@handle_errors
 def biaxial(
     config: Path | None = typer.Argument(
         None, help="TOML config ([rve], [test]); defaults built in"
     ),
-    out: Path = typer.Option(Path("runs/rve_biaxial"), "--out", help="output folder"),
-    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    out: Path = OutOption,
+    json_out: bool = JsonOption,
     smoke: bool = typer.Option(False, "--smoke", help="tiny size (100 disks, 3 % strain)"),
+    overwrite: bool = OverwriteOption,
+    debug: bool = DebugOption,
 ) -> None:
     """Prepare a packing and run a biaxial element test; writes curves.csv,
     plots, summary.json and the packing."""
@@ -172,26 +183,23 @@ def biaxial(
 
     from mslearn.micro.dem.elements import BiaxialOptions, biaxial_test
 
-    try:
-        cfg = load_config(config, smoke)
-        t = cfg.test
-        opts = BiaxialOptions(
-            kind=t.kind, axial_strain=t.axial_strain, record_every=t.record_every,
-            max_strain_per_step=t.max_strain_per_step, unload_at=tuple(t.unload_at),
-            unload_by=t.unload_by, relax=t.relax,
-        )  # fmt: skip
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(cfg.model_dump_json(indent=2))
-        prep = _prepare(cfg.rve)
-        prep.state.save(out / "packing.npz")
-        with Progress(transient=True, disable=json_out) as bar:
-            task = bar.add_task(f"{t.kind} biaxial", total=t.axial_strain)
-            res = biaxial_test(
-                prep.state, opts, progress=lambda ea: bar.update(task, completed=abs(ea))
-            )
-    except MslearnInputError as exc:
-        _fail(exc)
-        return
+    cfg = load_config(config, smoke)
+    t = cfg.test
+    opts = BiaxialOptions(
+        kind=t.kind, axial_strain=t.axial_strain, record_every=t.record_every,
+        max_strain_per_step=t.max_strain_per_step, unload_at=tuple(t.unload_at),
+        unload_by=t.unload_by, relax=t.relax,
+    )  # fmt: skip
+    settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
+    out = _claim(out, "rve_biaxial", "rve biaxial", settings, overwrite, config)
+    (out / "config.json").write_text(cfg.model_dump_json(indent=2))
+    prep = _prepare(cfg.rve)
+    prep.state.save(out / "packing.npz")
+    with Progress(transient=True, disable=json_out, console=STDERR) as bar:
+        task = bar.add_task(f"{t.kind} biaxial", total=t.axial_strain)
+        res = biaxial_test(
+            prep.state, opts, progress=lambda ea: bar.update(task, completed=abs(ea))
+        )
     rec = res.records
     with open(out / "curves.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -211,7 +219,7 @@ def biaxial(
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     if json_out:
-        typer.echo(json.dumps(summary))
+        print_json(summary)
     else:
         typer.echo(
             f"peak phi {summary['peak_friction_angle_deg']:.1f} deg, critical phi "
@@ -222,20 +230,20 @@ def biaxial(
 
 
 @app.command()
+@handle_errors
 def prepare(
     config: Path | None = typer.Argument(None, help="TOML config ([rve] table used)"),
-    out: Path = typer.Option(Path("runs/rve_packing"), "--out", help="output folder"),
-    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    out: Path = OutOption,
+    json_out: bool = JsonOption,
     smoke: bool = typer.Option(False, "--smoke", help="100 disks"),
+    overwrite: bool = OverwriteOption,
+    debug: bool = DebugOption,
 ) -> None:
     """Prepare an isotropically consolidated packing and save it (packing.npz)."""
-    try:
-        cfg = load_config(config, smoke)
-        out.mkdir(parents=True, exist_ok=True)
-        prep = _prepare(cfg.rve)
-    except MslearnInputError as exc:
-        _fail(exc)
-        return
+    cfg = load_config(config, smoke)
+    settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
+    out = _claim(out, "rve_packing", "rve prepare", settings, overwrite, config)
+    prep = _prepare(cfg.rve)
     prep.state.save(out / "packing.npz")
     h = prep.homogenised
     summary = dict(
@@ -249,7 +257,17 @@ def prepare(
         out=str(out / "packing.npz"),
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    typer.echo(json.dumps(summary) if json_out else f"packing saved to {out / 'packing.npz'}")
+    if json_out:
+        print_json(summary)
+    else:
+        typer.echo(f"packing saved to {out / 'packing.npz'}")
+
+
+def _claim(out, default: str, command: str, settings: dict, overwrite: bool, config) -> Path:
+    from mslearn.core.runfolder import RunSpec, claim
+
+    spec = RunSpec(command, settings, {"config_file": config}, (config,) if config else ())
+    return claim(out, default, spec, overwrite=overwrite)
 
 
 def register(root: typer.Typer) -> None:

@@ -31,6 +31,7 @@ app = typer.Typer(
     help="Paper studies: reproduce a paper's table or figure (--list names them).",
     invoke_without_command=True,
     no_args_is_help=False,
+    rich_markup_mode="markdown",  # keeps [table] names in help texts
 )
 
 

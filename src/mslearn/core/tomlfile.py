@@ -48,6 +48,11 @@ def table(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
         raise MslearnInputError(
-            f"{name}: got {value!r}; expected a table ([{name}] with key = value lines)"
+            f"{name}: got {_short(value)}; expected a table ([{name}] with key = value lines)"
         )
     return value
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

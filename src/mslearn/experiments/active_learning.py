@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.runfolder import RunSpec, claim
 from mslearn.learn.active.config import ActiveLearnConfig, load_active_config
 from mslearn.learn.active.loop import Experiment, RunState, evaluate, query_scores, run_case
 from mslearn.learn.active.queries import select_batch
@@ -167,7 +168,8 @@ class ActiveLearnRequest:
     """What ``mslearn active-learn`` asks for: a TOML config with an ``[active]`` table
     (defaults if None), the run folder (default runs/active_learn), the smoke size (tiny
     pool and networks) and overrides: ``cases`` ("1,3"), ``seeds``, ``workers`` and
-    ``max_labels`` (the label budget per run)."""
+    ``max_labels`` (the label budget per run). Running it again with the same settings
+    continues in ``out`` (labels are reused); other settings need ``overwrite``."""
 
     config: Path | None = None
     out: Path | None = None
@@ -177,6 +179,7 @@ class ActiveLearnRequest:
     workers: int | None = None
     max_labels: int | None = None
     progress: bool = True
+    overwrite: bool = False
 
     def resolved(self) -> ActiveLearnConfig:
         """The config file, then the smoke size, then the overrides, validated."""
@@ -197,7 +200,15 @@ class ActiveLearnRequest:
 def active_learn(req: ActiveLearnRequest) -> dict:
     """Run the active-learning experiment as ``mslearn active-learn`` does (with ``out``)."""
     cfg = req.resolved()
-    out = Path(req.out) if req.out is not None else Path("runs") / "active_learn"
+    settings = cfg.model_dump(mode="json")
+    workers = settings.pop("workers", None)  # where labels are computed, not what they are
+    spec = RunSpec(
+        "active-learn",
+        {"config": settings, "smoke": req.smoke},
+        {"config_file": req.config, "workers": workers},
+        inputs=tuple(p for p in (req.config,) if p is not None),
+    )
+    out = claim(req.out, "active_learn", spec, overwrite=req.overwrite, continue_same=True)
     s = run_experiment(cfg, out, progress=req.progress)
     return {**s, "out": str(out), "cases_run": len(cfg.cases), "seeds_run": cfg.seeds}
 

@@ -6,6 +6,8 @@ gmsh geometries name their boundaries with physical groups.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -86,9 +88,15 @@ def load_mesh(path: str | Path) -> fe.Mesh:
     if not path.is_file():
         raise MslearnInputError(f"mesh file {str(path)!r} does not exist")
     try:
-        return fe.Mesh.load(str(path))
+        return _load_quietly(path)
     except Exception as exc:  # meshio raises many types
         raise MslearnInputError(f"mesh file {str(path)!r} could not be read: {exc}") from exc
+
+
+def _load_quietly(path: Path) -> fe.Mesh:
+    """``fe.Mesh.load`` with meshio's stray prints sent to stderr (stdout is for --json)."""
+    with contextlib.redirect_stdout(sys.stderr):
+        return fe.Mesh.load(str(path))
 
 
 def _gmsh_build(build: Callable[[object], None], order: int, quads: bool) -> fe.Mesh:
@@ -111,7 +119,7 @@ def _gmsh_build(build: Callable[[object], None], order: int, quads: bool) -> fe.
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "mesh.msh"
             gmsh.write(str(path))
-            return fe.Mesh.load(str(path))
+            return _load_quietly(path)
     finally:
         gmsh.finalize()
 

@@ -20,8 +20,16 @@ from pathlib import Path
 import numpy as np
 
 from mslearn import __version__
-from mslearn.core.errors import SolverFailure
+from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.core.progress import step_progress
+from mslearn.core.runfolder import (
+    RunSpec,
+    check_resume,
+    claim,
+    config_settings,
+    file_sha256,
+    refuse_out_with_resume,
+)
 from mslearn.core.voigt import axis_name
 from mslearn.data import PointDatasetWriter, RecordingMaterial
 from mslearn.fem.measures import deviatoric_strain, stress_norm
@@ -76,7 +84,18 @@ def curve_from_history(problem: Problem, history: list[dict]) -> tuple[np.ndarra
 def _resume_config(out: Path, checkpoint_every: int) -> tuple[RunConfig, dict, int]:
     """(config, checkpoint state, checkpoint interval) of a stopped run in ``out``."""
     ckpt, meta = load_checkpoint(out)
-    config = RunConfig.model_validate(json.loads((out / "config.json").read_text()))
+    path = out / "config.json"
+    if not path.is_file():
+        raise MslearnInputError(f"--resume {str(out)!r}: config.json is missing")
+    if meta.get("config_sha256") not in (None, file_sha256(path)):
+        raise MslearnInputError(
+            f"--resume {str(out)!r}: config.json was changed after the run started (its "
+            "sha256 differs from the checkpoint's); a resumed run keeps its config"
+        )
+    try:
+        config = validate_config(json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MslearnInputError(f"--resume {str(out)!r}: config.json is damaged: {exc}") from None
     return config, ckpt, checkpoint_every or int(meta.get("checkpoint_every", 0))
 
 
@@ -94,7 +113,7 @@ def build_material(config: RunConfig, problem: Problem):
         material = config.material.build(
             problem.n_points, problem.disc.dim, problem.initial_pressure
         )
-        return material, type(material).__name__, None
+        return material, config.material.type_name, None
     sharded = ShardedMaterial(
         config.material,
         problem.n_points,
@@ -149,6 +168,8 @@ class RunOutputs:
         if checkpoint_every > 0:
             flush = [self.xdmf] if self.xdmf is not None else []
             meta = {"checkpoint_every": checkpoint_every}
+            if (out / "config.json").is_file():
+                meta["config_sha256"] = file_sha256(out / "config.json")
             obs.append(CheckpointEvery(solver, out, checkpoint_every, meta, flush=flush))
         return obs
 
@@ -350,7 +371,8 @@ class RunOptions:
 
     config: TOML run config (built-in defaults if None); out: run folder (default
     runs/<problem type>); smoke: the problem's tiny size and at most 10 steps; resume:
-    a stopped run's folder; checkpoint_every: atomic checkpoint every N steps.
+    a stopped run's folder; checkpoint_every: atomic checkpoint every N steps;
+    overwrite: replace the run already in ``out`` (else it is refused).
     """
 
     config: Path | None = None
@@ -359,6 +381,7 @@ class RunOptions:
     progress: bool = True
     checkpoint_every: int = 0
     resume: Path | None = None
+    overwrite: bool = False
 
 
 def smoke_config(cfg: RunConfig, max_steps: int = 10) -> RunConfig:
@@ -377,6 +400,9 @@ def smoke_config(cfg: RunConfig, max_steps: int = 10) -> RunConfig:
 def run(opts: RunOptions) -> dict:
     """Run (or resume) a BVP as ``mslearn run`` does; the summary has ``out``."""
     if opts.resume is not None:
+        given = {"config": config_settings(opts.config) if opts.config else None}
+        check_resume(opts.resume, "run", {**given, "smoke": opts.smoke or None})
+        refuse_out_with_resume(opts.out, opts.resume)
         s = run_bvp(
             None,
             opts.resume,
@@ -388,7 +414,13 @@ def run(opts: RunOptions) -> dict:
     cfg = load_config(opts.config)
     if opts.smoke:
         cfg = smoke_config(cfg)
-    out = Path(opts.out) if opts.out is not None else Path("runs") / cfg.problem.type
+    spec = RunSpec(
+        "run",
+        {"config": config_settings(opts.config), "smoke": opts.smoke},
+        info={"config_file": opts.config},
+        inputs=(opts.config,),
+    )
+    out = claim(opts.out, cfg.problem.type, spec, overwrite=opts.overwrite)
     s = run_bvp(
         cfg,
         out,

@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.limits import MAX_LOAD_STEPS, MAX_PATHS, Seed
+from mslearn.core.runfolder import RunSpec, claim
 from mslearn.core.smoke import announce, changes
 from mslearn.core.strictmodel import StrictModel, short
 from mslearn.core.tomlfile import read_toml, table
@@ -46,7 +47,9 @@ class CampaignConfig(StrictModel):
     n_paths: int = Field(10, ge=1, le=MAX_PATHS, description="Gaussian-process load paths per mesh")
     path_seed: Seed = 0
     n_steps: int = Field(100, ge=1, le=MAX_LOAD_STEPS)
-    amplitude: float = Field(0.3, ge=0, description="GP path amplitude (seed 000 Eq. 16)")
+    amplitude: float = Field(
+        0.3, ge=0, le=3.0, description="GP path amplitude (seed 000 Eq. 16; p = p0 exp(a x g))"
+    )
     checkpoint_every: int = Field(10, ge=0, le=MAX_LOAD_STEPS)
 
     @field_validator("meshes")
@@ -188,12 +191,15 @@ def run_campaign(opts: CampaignOptions, out: Path, progress=None) -> dict:
 @dataclass(frozen=True)
 class GenerateOptions:
     """What ``mslearn generate`` asks for: a TOML with ``[campaign]`` and optional
-    ``[problem]``, ``[material]``, ``[solver]`` overrides; ``jobs`` runs in parallel."""
+    ``[problem]``, ``[material]``, ``[solver]`` overrides; ``jobs`` runs in parallel.
+    Running it again with the same settings continues the campaign (finished runs are
+    skipped); other settings in the same ``out`` need ``overwrite``."""
 
     config: Path | None = None
     out: Path | None = None
     smoke: bool = False
     jobs: int = 1
+    overwrite: bool = False
 
 
 def campaign_options(
@@ -269,5 +275,11 @@ def campaign_options(
 def generate(opts: GenerateOptions, progress=None) -> dict:
     """Run a campaign as ``mslearn generate`` does; ``progress(k, n, name)`` per run."""
     campaign = campaign_options(read_toml(opts.config), opts.smoke, opts.jobs)
-    out = Path(opts.out) if opts.out is not None else Path("runs") / "campaign"
+    spec = RunSpec(
+        "generate",
+        {"config": read_toml(opts.config), "smoke": opts.smoke},
+        {"config_file": opts.config, "jobs": opts.jobs},
+        inputs=tuple(p for p in (opts.config,) if p is not None),
+    )
+    out = claim(opts.out, "campaign", spec, overwrite=opts.overwrite, continue_same=True)
     return {**run_campaign(campaign, out, progress), "out": str(out)}

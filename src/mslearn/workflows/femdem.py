@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mslearn.core.runfolder import check_resume, refuse_out_with_resume
 from mslearn.core.tomlfile import read_toml
 from mslearn.problems import BiaxialConfig
 from mslearn.problems.config import RunConfig
@@ -47,6 +48,16 @@ class FemDemOptions(P.MicroRunOptions):
     workers: int | None = None
     scheduler: str | None = None
 
+    def settings(self) -> dict:
+        """The shared settings and where the RVEs live, as recorded in run.json."""
+        s = super().settings()
+        return {
+            **s,
+            "executor": self.executor,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+        }
+
     def execution(self) -> dict:
         """The [execution] overrides given on the command line."""
         given = {
@@ -60,6 +71,11 @@ class FemDemOptions(P.MicroRunOptions):
 def fem_dem(opts: FemDemOptions) -> dict:
     """Run (or resume) FEM-DEM as ``mslearn fem-dem`` does; the summary has ``out``."""
     if opts.resume is not None:
+        given = opts.settings()
+        given["config"] = given["config"] if opts.config is not None else None
+        given["smoke"] = opts.smoke or None
+        check_resume(opts.resume, "fem-dem", given)
+        refuse_out_with_resume(opts.out, opts.resume)
         s = run_fem_dem(
             None, opts.resume, opts.progress, resume=True, checkpoint_every=opts.checkpoint_every
         )
@@ -68,7 +84,7 @@ def fem_dem(opts: FemDemOptions) -> dict:
     if opts.execution():
         data["execution"] = {**data.get("execution", {}), **opts.execution()}
     cfg = P.fem_dem_config(data, opts.presets())
-    out = opts.out_dir("fem-dem")
+    out = opts.claim("fem-dem", "fem-dem")
     s = run_fem_dem(
         cfg, out, opts.progress, checkpoint_every=opts.checkpoint_every, config_file=opts.config
     )

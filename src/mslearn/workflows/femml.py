@@ -58,12 +58,26 @@ class FemMlOptions(P.MicroRunOptions):
     uncertainty_threshold: float | None = None
     stop_on_uncertainty: bool = False
 
+    def settings(self) -> dict:
+        """The shared settings, the model folder and the uncertainty watch."""
+        s = super().settings()
+        return {
+            **s,
+            "model": str(self.model),
+            "uncertainty_threshold": self.uncertainty_threshold,
+            "stop_on_uncertainty": self.stop_on_uncertainty,
+        }
+
+    def inputs(self) -> tuple[Path, ...]:
+        """The config file and the model folder."""
+        return (*super().inputs(), Path(self.model))
+
 
 def fem_ml(opts: FemMlOptions) -> dict:
     """Run FEM-ML as ``mslearn fem-ml`` does, with uncertainty maps; summary has ``out``."""
     data = read_toml(opts.config)
     cfg = P.fem_ml_config(data, str(opts.model), opts.presets())
-    out = opts.out_dir("fem-ml")
+    out = opts.claim("fem-ml", "fem-ml")
     s = run_fem_ml(
         cfg,
         out,

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.runfolder import RunSpec, claim, config_settings
 from mslearn.core.smoke import announce, changes
+from mslearn.core.strictmodel import short
 from mslearn.core.tomlfile import deep_merge, table
 from mslearn.paths import gaussian_process_paths
 from mslearn.problems import PROBLEMS
@@ -54,7 +56,8 @@ class Presets:
 @dataclass(frozen=True, kw_only=True)
 class MicroRunOptions:
     """What ``fem-dem`` and ``fem-ml`` share: a TOML run config, the run folder and the
-    presets of :class:`Presets`; ``progress`` shows the step bar."""
+    presets of :class:`Presets`; ``progress`` shows the step bar; ``overwrite`` replaces
+    the run already in ``out`` (else it is refused)."""
 
     config: Path | None = None
     out: Path | None = None
@@ -62,22 +65,37 @@ class MicroRunOptions:
     gp_path: int | None = None
     smoke: bool = False
     progress: bool = True
+    overwrite: bool = False
 
     def presets(self) -> Presets:
         """The command-line presets (mesh, smoke size, Gaussian-process path)."""
         return Presets(self.mesh, self.smoke, self.gp_path)
 
-    def out_dir(self, default: str) -> Path:
-        """``out``, or runs/<default>."""
-        return Path(self.out) if self.out is not None else Path("runs") / default
+    def settings(self) -> dict[str, Any]:
+        """The settings recorded in the run folder (compared on resume)."""
+        return {
+            "config": config_settings(self.config),
+            "mesh": self.mesh,
+            "gp_path": self.gp_path,
+            "smoke": self.smoke,
+        }
+
+    def inputs(self) -> tuple[Path, ...]:
+        """The files the run reads (its folder must not hold them)."""
+        return tuple(p for p in (self.config,) if p is not None)
+
+    def claim(self, command: str, default: str) -> Path:
+        """The run folder (``out``, or a free runs/<default>[-N]), claimed for ``command``."""
+        spec = RunSpec(command, self.settings(), {"config_file": self.config}, self.inputs())
+        return claim(self.out, default, spec, overwrite=self.overwrite)
 
 
 def problem_class(data: dict[str, Any]):
     """The registered config class of ``data['problem']['type']`` (biaxial by default)."""
     kind = table(data, "problem").get("type", "biaxial")
-    if kind not in PROBLEMS:
+    if not isinstance(kind, str) or kind not in PROBLEMS:
         raise MslearnInputError(
-            f"problem.type: unknown problem {kind!r}; expected one of {sorted(PROBLEMS)}"
+            f"problem.type: unknown problem {short(kind)}; expected one of {sorted(PROBLEMS)}"
         )
     return PROBLEMS[kind]
 

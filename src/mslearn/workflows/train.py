@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.progress import step_progress
+from mslearn.core.runfolder import RunSpec, claim
 from mslearn.core.tomlfile import read_toml, table
 from mslearn.learn.config import TrainConfig
 from mslearn.learn.fit import fit_surrogate, plot_learning_curves
@@ -26,13 +27,15 @@ SMOKE_TRAIN = {"max_epochs": 30, "patience": 20}
 @dataclass(frozen=True)
 class TrainRequest:
     """What ``mslearn train`` asks for: a point dataset (.zarr), a TOML with a ``[train]``
-    table (defaults if None), the run folder (default runs/train), the smoke size."""
+    table (defaults if None), the run folder (default runs/train), the smoke size;
+    ``overwrite`` replaces the run already in ``out`` (else it is refused)."""
 
     data: Path
     config: Path | None = None
     out: Path | None = None
     smoke: bool = False
     progress: bool = True
+    overwrite: bool = False
 
 
 def train_config(data: dict, smoke: bool = False, source: Path | None = None) -> TrainConfig:
@@ -56,8 +59,13 @@ def train_config(data: dict, smoke: bool = False, source: Path | None = None) ->
 def train(req: TrainRequest) -> dict:
     """Train, save and report a committee as ``mslearn train`` does; returns metrics.json."""
     cfg = train_config(read_toml(req.config), req.smoke)
-    out = Path(req.out) if req.out is not None else Path("runs") / "train"
-    out.mkdir(parents=True, exist_ok=True)
+    spec = RunSpec(
+        "train",
+        {"config": read_toml(req.config), "data": str(req.data), "smoke": req.smoke},
+        {"config_file": req.config},
+        inputs=tuple(p for p in (req.config, Path(req.data)) if p is not None),
+    )
+    out = claim(req.out, "train", spec, overwrite=req.overwrite)
     (out / "config.json").write_text(
         json.dumps({"train": cfg.model_dump(), "data": str(req.data)}, indent=2)
     )
