@@ -70,7 +70,7 @@ def test_continue_same_continues_only_with_the_same_settings(tmp_path):
     out = rf.claim(tmp_path / "C", "x", spec(), continue_same=True)
     (out / "campaign.json").write_text("{}")
     assert rf.claim(out, "x", spec(), continue_same=True) == out
-    with pytest.raises(MslearnInputError, match=r"other settings \(mesh \"coarse\" -> \"fine\"\)"):
+    with pytest.raises(MslearnInputError, match=r"other settings \(mesh coarse -> fine\)"):
         rf.claim(out, "x", spec(mesh="fine"), continue_same=True)
 
 
@@ -79,7 +79,7 @@ def test_resume_checks_command_and_the_settings_given_again(tmp_path):
     assert rf.check_resume(out, "fem-dem", {"mesh": None, "workers": 2})["command"] == "fem-dem"
     with pytest.raises(MslearnInputError, match="made by `mslearn fem-dem`, not `mslearn run`"):
         rf.check_resume(out, "run", {})
-    with pytest.raises(MslearnInputError, match=r"mesh \"coarse\" -> \"fine\"; workers 2 -> 4"):
+    with pytest.raises(MslearnInputError, match=r"mesh coarse -> fine; workers 2 -> 4"):
         rf.check_resume(out, "fem-dem", {"mesh": "fine", "workers": 4})
     (out / rf.RECORD).write_text("{not json")
     with pytest.raises(MslearnInputError, match="run record .* is damaged"):
@@ -97,4 +97,4 @@ def test_resume_needs_a_run_record(tmp_path):
 def test_settings_diff_names_nested_fields_and_shortens_values():
     diff = rf.settings_diff({"a": {"b": 1}, "c": "x" * 100}, {"a": {"b": 2}, "c": "y"})
     assert diff[0] == "a.b 1 -> 2"
-    assert diff[1].endswith('-> "y"') and "..." in diff[1] and len(diff[1]) < 80
+    assert diff[1].endswith("-> y") and "..." in diff[1] and len(diff[1]) < 80

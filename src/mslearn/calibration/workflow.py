@@ -19,10 +19,13 @@ from mslearn.calibration.synthetic import model_dataset
 from mslearn.constitutive.factory import make_model
 from mslearn.core.progress import step_progress
 from mslearn.core.runfolder import RunSpec, claim, config_settings
+from mslearn.core.smoke import announce
 from mslearn.data.sequences import SequenceDataset, load
 
 #: synthetic data sizes (paths, steps): full and smoke
 SYNTHETIC = {"full": (20, 40), "smoke": (5, 10)}
+#: calibration epochs of the smoke size
+SMOKE_EPOCHS = 5
 #: relative offset of the start from the true parameters on synthetic data
 SYNTHETIC_OFFSET = 0.3
 
@@ -72,8 +75,9 @@ def run_calibrate(req: CalibrateRequest) -> dict:
     opts = cfg.options()
     if req.data is None and opts.trainable is None and cfg.model.name == "csuh":
         opts = replace(opts, trainable=CSUH_PRACTICAL)
-    if req.smoke:
-        opts = replace(opts, epochs=min(opts.epochs, 5))
+    if req.smoke and opts.epochs > SMOKE_EPOCHS:
+        announce([f"calibration.epochs {opts.epochs} -> {SMOKE_EPOCHS}"])
+        opts = replace(opts, epochs=SMOKE_EPOCHS)
     truth = ds.attrs.get("true_params") if ds.attrs.get("model") == cfg.model.name else None
     offset = cfg.init_offset
     if offset is None and req.data is None:

@@ -129,12 +129,12 @@ def generate(
     """Data campaign: FEM-DEM runs over meshes x GP load paths (seed 000 Table 1).
 
     Any registered problem: its mesh presets x paths of its load history."""
-    from mslearn.core.progress import step_progress
+    from mslearn.core.progress import lazy_step_progress
     from mslearn.workflows.campaign import GenerateOptions
     from mslearn.workflows.campaign import generate as run_generate
 
     opts = GenerateOptions(config, out, smoke, jobs, overwrite)
-    with step_progress("campaign", None) as update:
+    with lazy_step_progress("campaign") as update:
         s = run_generate(opts, progress=lambda k, n, name: update(k, name, total=n))
     if json_:
         print_json({k: v for k, v in s.items() if k != "per_run"})

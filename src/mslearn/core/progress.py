@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from rich.console import Console
 from rich.progress import (
@@ -42,5 +42,20 @@ def step_progress(description: str, total: int | None, enabled: bool = True):
             if total is not None:
                 prog.update(task, total=total)
             prog.update(task, completed=k, info=info)
+
+        yield update
+
+
+@contextmanager
+def lazy_step_progress(description: str, enabled: bool = True):
+    """:func:`step_progress` that appears at the first update (not before the work has
+    validated its input, so an input error stays the only line on stderr)."""
+    with ExitStack() as stack:
+        bar = []
+
+        def update(k: int, info: str = "", total: int | None = None) -> None:
+            if not bar:
+                bar.append(stack.enter_context(step_progress(description, total, enabled)))
+            bar[0](k, info, total=total)
 
         yield update

@@ -168,17 +168,11 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def settings_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
-    """'key old -> new' for every leaf that differs between two settings trees."""
-    out = []
-    for key in sorted(set(old) | set(new), key=str):
-        a, b = old.get(key, "(unset)"), new.get(key, "(unset)")
-        name = f"{prefix}{key}"
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += settings_diff(a, b, name + ".")
-        elif _jsonable(a) != _jsonable(b):
-            out.append(f"{name} {_short(a)} -> {_short(b)}")
-    return out
+def settings_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """'key old -> new' for every leaf (dotted path) that differs between two settings."""
+    from mslearn.core.smoke import changes
+
+    return changes(_jsonable(old), _jsonable(new))
 
 
 def _default_folder(default: str, spec: RunSpec, continue_same: bool) -> Path:
@@ -256,11 +250,6 @@ def _refuse_inputs_inside(out: Path, inputs: Iterable[Path], overwrite: bool) ->
             raise MslearnInputError(
                 f"--out {str(out)!r} holds the input {str(path)!r} ({how}); choose another folder"
             )
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(_jsonable(value), sort_keys=True) if value != "(unset)" else value
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _jsonable(value: Any) -> Any:

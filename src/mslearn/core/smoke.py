@@ -8,6 +8,8 @@ calls ``announce(changes(before, after))``: one line on stderr such as
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mslearn.core.strictmodel import short
@@ -44,8 +46,21 @@ def changes(before: dict, after: dict) -> list[str]:
     return out
 
 
+_SILENCED = [0]
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """No announcements inside (for the inner runs of a command that announced once)."""
+    _SILENCED[0] += 1
+    try:
+        yield
+    finally:
+        _SILENCED[0] -= 1
+
+
 def announce(lines: list[str], flag: str = "--smoke") -> None:
     """Write ``FLAG: change, change, ...`` as one line on stderr (nothing if no change)."""
-    if lines:
+    if lines and not _SILENCED[0]:
         sys.stderr.write(f"{flag}: {', '.join(lines)}\n")
         sys.stderr.flush()

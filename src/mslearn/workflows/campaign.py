@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, field_validator
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.limits import MAX_LOAD_STEPS, MAX_PATHS, Seed
 from mslearn.core.runfolder import RunSpec, claim
-from mslearn.core.smoke import announce, changes
+from mslearn.core.smoke import announce, changes, silenced
 from mslearn.core.strictmodel import StrictModel, short
 from mslearn.core.tomlfile import read_toml, table
 from mslearn.paths import gaussian_process_paths
@@ -112,7 +112,8 @@ def _one_run(spec: dict, opts: CampaignOptions, folder: str, run_id: int) -> dic
     if opts.smoke:
         data["solver"]["n_steps"] = min(opts.n_steps, 4)
     mesh = None if spec["mesh"] == OWN_MESH else spec["mesh"]
-    cfg = fem_dem_config(data, Presets(mesh, opts.smoke, history=spec["history"]))
+    with silenced():  # the campaign said once what --smoke changed
+        cfg = fem_dem_config(data, Presets(mesh, opts.smoke, history=spec["history"]))
     resume = (out / CHECKPOINT).is_file()
     s = run_fem_dem(
         cfg,
@@ -274,7 +275,7 @@ def campaign_options(
 
 def generate(opts: GenerateOptions, progress=None) -> dict:
     """Run a campaign as ``mslearn generate`` does; ``progress(k, n, name)`` per run."""
-    campaign = campaign_options(read_toml(opts.config), opts.smoke, opts.jobs)
+    campaign = campaign_options(read_toml(opts.config), opts.smoke, opts.jobs, opts.config)
     spec = RunSpec(
         "generate",
         {"config": read_toml(opts.config), "smoke": opts.smoke},

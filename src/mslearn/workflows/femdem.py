@@ -83,7 +83,7 @@ def fem_dem(opts: FemDemOptions) -> dict:
     data = read_toml(opts.config)
     if opts.execution():
         data["execution"] = {**data.get("execution", {}), **opts.execution()}
-    cfg = P.fem_dem_config(data, opts.presets())
+    cfg = P.fem_dem_config(data, opts.presets(), source=opts.config)
     out = opts.claim("fem-dem", "fem-dem")
     s = run_fem_dem(
         cfg, out, opts.progress, checkpoint_every=opts.checkpoint_every, config_file=opts.config

@@ -76,7 +76,7 @@ class FemMlOptions(P.MicroRunOptions):
 def fem_ml(opts: FemMlOptions) -> dict:
     """Run FEM-ML as ``mslearn fem-ml`` does, with uncertainty maps; summary has ``out``."""
     data = read_toml(opts.config)
-    cfg = P.fem_ml_config(data, str(opts.model), opts.presets())
+    cfg = P.fem_ml_config(data, str(opts.model), opts.presets(), source=opts.config)
     out = opts.claim("fem-ml", "fem-ml")
     s = run_fem_ml(
         cfg,

@@ -58,7 +58,7 @@ def train_config(data: dict, smoke: bool = False, source: Path | None = None) ->
 
 def train(req: TrainRequest) -> dict:
     """Train, save and report a committee as ``mslearn train`` does; returns metrics.json."""
-    cfg = train_config(read_toml(req.config), req.smoke)
+    cfg = train_config(read_toml(req.config), req.smoke, req.config)
     spec = RunSpec(
         "train",
         {"config": read_toml(req.config), "data": str(req.data), "smoke": req.smoke},

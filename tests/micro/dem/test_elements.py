@@ -84,8 +84,11 @@ def test_physical_sanity_500_disk_drained_biaxial():
 def test_cli_preset_and_prepare(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[rve]\npreset = "qu2023_m2"\nn_particles = 40\n')
-    res = CliRunner().invoke(app, ["prepare", str(cfg), "--out", str(tmp_path), "--json"])
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["prepare", str(cfg), "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.output.strip().splitlines()[-1])
     assert abs(s["mean_stress_Pa"] / 1e5 - 1) < 0.01
-    assert (tmp_path / "packing.npz").exists()
+    assert (out / "packing.npz").exists()
+    res = CliRunner().invoke(app, ["prepare", str(cfg), "--out", str(tmp_path), "--json"])
+    assert res.exit_code == 2 and "holds the input" in res.output  # never beside its input

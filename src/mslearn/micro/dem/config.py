@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from mslearn.core.limits import MAX_PACKINGS, MAX_PARTICLES, Seed
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.materials.config import MaterialConfig, register_material
 from mslearn.micro.dem.disk2d.loading import LoadOptions
 from mslearn.micro.dem.params import ContactParams
 from mslearn.micro.dem.prepare import PackingOptions
+
+#: DEM steps a relaxation may take (the default is 20 000)
+MAX_RELAX_STEPS = 10_000_000
 
 
 @register_material
@@ -26,11 +30,13 @@ class DEMMaterialConfig(MaterialConfig):
 
     type_name = "dem"
     type: str = "dem"
-    n_particles: int = Field(500, ge=10, description="disks per RVE")
+    n_particles: int = Field(500, ge=10, le=MAX_PARTICLES, description="disks per RVE")
     r_min: LengthValue = Field(0.003, gt=0, description="smallest radius [m]")
     r_max: LengthValue = Field(0.007, gt=0, description="largest radius [m]")
-    packings: int = Field(1, ge=1, description="independent packings, cycled over points")
-    seed: int = 0
+    packings: int = Field(
+        1, ge=1, le=MAX_PACKINGS, description="independent packings, cycled over points"
+    )
+    seed: Seed = 0
     consolidation_pressure: PressureValue | None = Field(
         None, gt=0, description="p0 of the RVEs [Pa]; default: the problem's p0"
     )
@@ -47,8 +53,17 @@ class DEMMaterialConfig(MaterialConfig):
     max_strain_per_step: float = Field(1e-5, gt=0, description="strain per DEM step")
     relax: bool = True
     unbalanced_tol: float = Field(1e-4, gt=0)
-    max_relax_steps: int = Field(20_000, ge=0)
+    max_relax_steps: int = Field(20_000, ge=0, le=MAX_RELAX_STEPS)
     tangent: Literal["contact", "perturbation"] = "contact"
+
+    @model_validator(mode="after")
+    def _radii(self) -> DEMMaterialConfig:
+        if self.r_max < self.r_min:
+            raise ValueError(
+                f"material.r_max: got {self.r_max}, below r_min = {self.r_min}; expected "
+                "r_min <= r_max"
+            )
+        return self
 
     def contact_params(self) -> ContactParams:
         """The contact-law parameters of this table."""
