@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mslearn import __version__
+from mslearn.core.errors import SolverFailure
 from mslearn.experiments.common import rel_l2
 from mslearn.learn.fit import fit_surrogate, plot_learning_curves
 from mslearn.learn.training import TrainOptions
@@ -99,11 +100,8 @@ def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
     # 1. FEM-DEM data on the coarse mesh
     data_runs = []
     for i in range(size["paths"]):
-        s = run_fem_dem(
-            _cfg(size, "coarse", paths.history(i)),
-            out / f"fem_dem_train_{i}",
-            progress=progress,
-            run_id=i,
+        s = _fem_dem(
+            _cfg(size, "coarse", paths.history(i)), out / f"fem_dem_train_{i}", i, progress
         )
         data_runs.append(s)
     from mslearn.data.splits import merge_datasets
@@ -126,11 +124,8 @@ def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
     # 3-4. FEM-ML and the FEM-DEM reference on the held-out path
     cases = {}
     for mesh in size["meshes"]:
-        ref = run_fem_dem(
-            _cfg(size, mesh, paths.history(held_out)),
-            out / f"fem_dem_{mesh}",
-            progress=progress,
-            run_id=100,
+        ref = _fem_dem(
+            _cfg(size, mesh, paths.history(held_out)), out / f"fem_dem_{mesh}", 100, progress
         )
         ml_cfg = _cfg(
             size,
@@ -153,12 +148,28 @@ def run_demo(out: Path, quick: bool = False, progress: bool = True) -> dict:
         )
 
     report = _report(out, cases, rep, size, train_wall, paths, held_out)
+    report["fem_dem_training_runs"] = [
+        {k: s[k] for k in ("completed", "steps", "failure")} for s in data_runs
+    ]
     report["wall_time_s"] = time.perf_counter() - t0
     report["version"] = __version__
     report["quick"] = quick
     (out / "report.json").write_text(json.dumps(report, indent=2))
     (out / "report.md").write_text(_markdown(report))
     return report
+
+
+def _fem_dem(cfg, folder: Path, run_id: int, progress: bool) -> dict:
+    """run_fem_dem; a Newton failure is returned in the summary (``completed`` False,
+    ``failure``), as for FEM-ML, with every output up to the last converged step: a
+    stopped training run still gives its data, a stopped reference is compared over the
+    steps it reached."""
+    try:
+        return run_fem_dem(cfg, folder, progress=progress, run_id=run_id)
+    except SolverFailure:
+        if not (folder / "summary.json").is_file():
+            raise
+        return json.loads((folder / "summary.json").read_text())
 
 
 def _curves(folder: Path, height: float = 1.0, width: float = 0.5):
@@ -230,6 +241,15 @@ def _report(
                 "fem_ml_completed": cases[m][1]["completed"],
                 "fem_ml_steps": cases[m][1]["steps"],
                 "fem_ml_failure": cases[m][1]["failure"],
+                **(
+                    {
+                        "fem_dem_completed": cases[m][0]["completed"],
+                        "fem_dem_steps": cases[m][0]["steps"],
+                        "fem_dem_failure": cases[m][0]["failure"],
+                    }
+                    if cases[m][0] is not None
+                    else {}
+                ),
             }
             for m in cases
         },
@@ -374,7 +394,8 @@ def _markdown(r: dict) -> str:
         f"{r['iterations_fem_ml']} |",
         f"| Gauss points outside the training range | {r['out_of_range_points']} |",
         "",
-        "Errors of a FEM-ML run that stopped early are over the steps it completed; "
+        "Errors of a FEM-ML run or FEM-DEM reference that stopped early are over the steps "
+        "both completed; "
         "speed-ups compare time per Newton iteration and whole-run solver time.",
         "",
         "| mesh | speed-up / iteration | total | top-force error | iterations DEM / ML | "
@@ -382,6 +403,11 @@ def _markdown(r: dict) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for m, d in pm.items():
+        if d.get("fem_dem_completed") is False:
+            lines.append(
+                f"| {m} | FEM-DEM reference stopped after step {d['fem_dem_steps']}: "
+                f"{d['fem_dem_failure']} | | | | |"
+            )
         if not d["fem_ml_completed"]:
             lines.append(
                 f"| {m} | FEM-ML stopped after step {d['fem_ml_steps']}: "
