@@ -345,7 +345,7 @@ def _uncertainty_map(out: Path, mesh: str, panel) -> None:
 
 
 def _gp_histories(out: Path, cases: dict) -> None:
-    import zarr
+    from mslearn.data import open_dataset
 
     curves = []
     ref, ml = cases["coarse"]
@@ -353,7 +353,7 @@ def _gp_histories(out: Path, cases: dict) -> None:
         ds = folder / "dataset.zarr"
         if not ds.exists():
             continue
-        g = zarr.open_group(str(ds), mode="r")
+        g = open_dataset(ds)
         conv, point = g["converged"][:], g["point"][:]
         strain, stress = g["strain"][:], g["stress"][:]
         for p in (0, 13):

@@ -93,9 +93,9 @@ def fem_dem(opts: FemDemOptions) -> dict:
 
 def plot_gauss_point_histories(out: Path, dataset: Path, points: list[int]) -> Path:
     """sigma_22 and sigma_11 against eps_22 at chosen Gauss points (converged rows)."""
-    import zarr
+    from mslearn.data import open_dataset
 
-    g = zarr.open_group(str(dataset), mode="r")
+    g = open_dataset(dataset)
     conv = g["converged"][:]
     point, strain, stress = g["point"][:], g["strain"][:], g["stress"][:]
     curves = []
