@@ -404,6 +404,16 @@ def open_dataset(path: str | Path) -> PointDataset:
     return PointDataset(path, group, arrays)
 
 
+def verify_dataset(path: str | Path) -> int:
+    """Open and read every array of a point dataset once (every chunk decoded, checksums
+    and finiteness checked), also those a reader will not use; returns the row count."""
+    g = open_dataset(path)
+    rows = 0
+    for name in g.array_keys():
+        rows = len(g[name][:])
+    return rows
+
+
 def load_arrays(path: str | Path, names=None) -> dict[str, np.ndarray]:
     """Read arrays of a point dataset (all when ``names`` is None; absent names are skipped)."""
     g = open_dataset(path)

@@ -16,6 +16,7 @@ from mslearn.core.errors import MslearnInputError
 from mslearn.core.progress import step_progress
 from mslearn.core.runfolder import RunSpec, claim
 from mslearn.core.tomlfile import read_toml, table
+from mslearn.data.store import verify_dataset
 from mslearn.learn.config import TrainConfig
 from mslearn.learn.fit import fit_surrogate, plot_learning_curves
 from mslearn.problems.config import format_validation_error
@@ -65,6 +66,7 @@ def train(req: TrainRequest) -> dict:
         {"config_file": req.config},
         inputs=tuple(p for p in (req.config, Path(req.data)) if p is not None),
     )
+    verify_dataset(req.data)  # a damaged array is refused even where training skips it
     out = claim(req.out, "train", spec, overwrite=req.overwrite)
     (out / "config.json").write_text(
         json.dumps({"train": cfg.model_dump(), "data": str(req.data)}, indent=2)
