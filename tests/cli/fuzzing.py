@@ -26,8 +26,14 @@ from mslearn.cli.main import main
 #: values that a careless or hostile user puts into a config field
 HOSTILE = [
     math.inf, -math.inf, math.nan, True, False, 0, -1, 1, 2, 0.5, -0.5, 1e-300, 1e300,
-    2**63 - 1, -(2**63), 10**6, "", "abc", "100 mPa", "100 kPa", "5 mm", "1e3", "x" * 3000,
+    2**63 - 1, -(2**63), 10**9, "", "abc", "100 mPa", "100 kPa", "5 mm", "1e3", "x" * 3000,
     [], [1, "x"], [0.1, 0.2], {"a": 1}, {},
+]  # fmt: skip
+#: integers at the edges of every type and bound: each is either small (a quick run) or
+#: beyond every size bound (refused); mid-size valid values would be long, valid runs
+EDGE_INTS = [
+    -(2**64), -(2**63) - 1, -(2**31), -2, -1, 0, 1, 2, 3, 2**31 - 1, 2**31, 2**32, 2**53 + 1,
+    2**63 - 1, 2**63, 2**70,
 ]  # fmt: skip
 #: seconds a single case may take before it counts as a hang
 CASE_TIMEOUT_S = 300
@@ -133,7 +139,7 @@ def mutations(base: dict, catalog: list[tuple]) -> st.SearchStrategy[dict | byte
     floats = st.builds(
         lambda p, v: set_path(base, p, v), paths, st.floats(allow_nan=True, allow_infinity=True)
     )
-    ints = st.builds(lambda p, v: set_path(base, p, v), paths, st.integers(-(2**70), 2**70))
+    ints = st.builds(lambda p, v: set_path(base, p, v), paths, st.sampled_from(EDGE_INTS))
     text = st.builds(lambda p, v: set_path(base, p, v), paths, st.text(max_size=40))
     raw = st.sampled_from(
         [b"[solver\n", b"# caf\xe9\n", b"\x00\x01\x02", b"a = ", b"[[material]]\n"]
