@@ -7,3 +7,7 @@ class MslearnInputError(ValueError):
 
 class SolverFailure(RuntimeError):
     """A solver gave up (e.g. Newton after the maximum number of step cuts)."""
+
+
+class MaterialUnavailable(SolverFailure):
+    """The material cannot answer at all (a lost worker), so no step cut can help."""

@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from mslearn.core.errors import SolverFailure
+from mslearn.core.errors import MaterialUnavailable
 from mslearn.core.voigt import n_voigt
 from mslearn.materials.base import MaterialResponse
 
 log = logging.getLogger("mslearn.parallel")
 
 
-class WorkerLost(SolverFailure):
+class WorkerLost(MaterialUnavailable):
     """A worker holding a shard died or became unreachable."""
 
 

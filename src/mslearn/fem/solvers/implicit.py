@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mslearn.core.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MaterialUnavailable, MslearnInputError, SolverFailure
 from mslearn.core.voigt import axis_name
 from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.linsolve import SingularStiffness, solve
@@ -322,6 +322,8 @@ class StaticSolver:
                 material_error = None
                 try:
                     ok, du, strain, resp, fint, fext, its, res = self._attempt(t_try)
+                except MaterialUnavailable:
+                    raise  # nothing a smaller step could change
                 except (SolverFailure, SingularStiffness) as exc:  # unstable RVE, K singular
                     ok, its, res, material_error = False, 0, float("nan"), exc
                 it_step += its
