@@ -56,6 +56,8 @@ def test_an_input_inside_the_folder_is_refused_even_with_overwrite(tmp_path):
         with pytest.raises(MslearnInputError, match="holds the input"):
             rf.claim(out, "x", rf.RunSpec("train", {}, inputs=(data,)), overwrite=overwrite)
     assert data.is_dir()
+    with pytest.raises(MslearnInputError, match="lies inside the input"):
+        rf.claim(data / "run", "x", rf.RunSpec("train", {}, inputs=(data,)))
 
 
 def test_default_folders_are_never_reused(tmp_path, monkeypatch):

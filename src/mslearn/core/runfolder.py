@@ -250,6 +250,11 @@ def _refuse_inputs_inside(out: Path, inputs: Iterable[Path], overwrite: bool) ->
             raise MslearnInputError(
                 f"--out {str(out)!r} holds the input {str(path)!r} ({how}); choose another folder"
             )
+        if p in target.parents:
+            raise MslearnInputError(
+                f"--out {str(out)!r} lies inside the input {str(path)!r} (outputs must not touch "
+                "inputs); choose another folder"
+            )
 
 
 def _jsonable(value: Any) -> Any:
