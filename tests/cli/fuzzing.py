@@ -68,6 +68,11 @@ def run_cli(argv: list[str], timeout_s: int = CASE_TIMEOUT_S) -> Outcome:
                 main(argv)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
+            except Exception:  # escaped the CLI: what a user would see as a traceback
+                import traceback
+
+                code = 1
+                err.write(traceback.format_exc())
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
@@ -79,6 +84,7 @@ def check_contract(r: Outcome, argv: list[str]) -> None:
     shown = f"mslearn {' '.join(argv)}\nexit {r.code}\nstdout:\n{r.stdout[-1500:]}"
     shown += f"\nstderr:\n{r.stderr[-3000:]}"
     assert "Traceback" not in r.stdout + r.stderr, shown
+    assert "internal error" not in r.stderr, shown  # the CLI's net for bugs
     assert r.code in (0, 1, 2), shown
     last = (
         json.loads(r.stdout.strip().splitlines()[-1], parse_constant=_no_nan)

@@ -128,7 +128,7 @@ DEFAULT_EXAMPLES = {
     "active-learn": 15,
     "generate": 12,
 }
-SLOW_FACTOR = 12
+SLOW_FACTOR = 8
 
 
 def _config_test(command: str, n: int):

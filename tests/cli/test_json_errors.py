@@ -42,3 +42,24 @@ def test_a_failed_command_prints_a_json_error_last(tmp_path, toml, code):
 def test_no_nan_in_json(capsys):
     print_json({"a": float("nan"), "b": [1.0, float("inf")], "c": np.array([np.nan, 2.0])})
     assert json.loads(capsys.readouterr().out) == {"a": None, "b": [1.0, None], "c": [None, 2.0]}
+
+
+def test_a_bug_is_one_line_naming_it_and_debug_shows_the_traceback(monkeypatch, capsys):
+    import mslearn.workflows.bvp as bvp
+    from mslearn.cli.main import main
+
+    def broken(opts):
+        raise RuntimeError("value cannot be converted\nsecond line")
+
+    monkeypatch.setattr(bvp, "run", broken)
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--smoke", "--json"])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 1
+    assert err.strip().splitlines() == [
+        "error: internal error (RuntimeError: value cannot be converted); this is a bug in "
+        "mslearn, please report it with the output of the same command with --debug"
+    ]
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "error"
+    with pytest.raises(RuntimeError):
+        main(["run", "--smoke", "--debug"])

@@ -33,7 +33,7 @@ from pydantic import Field, ValidationError, model_validator
 from mslearn.calibration.calibrate import CalibrationOptions
 from mslearn.constitutive.factory import SCHEMES, make_model
 from mslearn.core.errors import MslearnInputError
-from mslearn.core.limits import MAX_EPOCHS, Seed
+from mslearn.core.limits import MAX_EPOCHS, MAX_LEARNING_RATE, Seed
 from mslearn.core.strictmodel import StrictModel, format_validation_error, short
 from mslearn.core.tomlfile import read_toml
 
@@ -54,7 +54,7 @@ class CalibrationSection(StrictModel):
 
     scheme: Literal[1, 2, 3] | None = 3
     epochs: int = Field(300, ge=1, le=MAX_EPOCHS)
-    lr: float = Field(0.01, gt=0)
+    lr: float = Field(0.01, gt=0, le=MAX_LEARNING_RATE)
     gamma_max: float = Field(0.1, gt=0)
     gamma_min: float = Field(0.01, gt=0)
     delta_r: float = Field(0.03, ge=0, lt=0.5)

@@ -90,6 +90,17 @@ def handle_errors(func: Callable) -> Callable:
                 _wants_json(kwargs),
             )
 
+        except Exception as exc:  # a bug: one line, not a traceback (--debug shows it)
+            if debug:
+                raise
+            first = (str(exc).splitlines() or [""])[0][:200]
+            fail(
+                f"internal error ({type(exc).__name__}: {first}); this is a bug in mslearn, "
+                "please report it with the output of the same command with --debug",
+                EXIT_FAILURE,
+                _wants_json(kwargs),
+            )
+
     return wrapper
 
 

@@ -29,6 +29,8 @@ MAX_PARTICLES = 100_000
 MAX_PACKINGS = 1_000
 #: training epochs, Adam iterations, calibration epochs
 MAX_EPOCHS = 10_000_000
+#: learning rates (Adam's step size; beyond this training only overflows)
+MAX_LEARNING_RATE = 10.0
 #: samples (points, paths) of one training batch
 MAX_BATCH = 10_000_000
 #: networks of one committee

@@ -11,6 +11,7 @@ from mslearn.core.limits import (
     MAX_BATCH,
     MAX_EPOCHS,
     MAX_LAYERS,
+    MAX_LEARNING_RATE,
     MAX_MEMBERS,
     MAX_WIDTH,
     MAX_WORKERS,
@@ -54,7 +55,7 @@ class TrainConfig(StrictModel):
     )
     activation: Literal["relu", "tanh", "sigmoid", "selu", "gelu"] = "relu"
     members: int = Field(5, ge=1, le=MAX_MEMBERS)
-    lr: float = Field(1e-3, gt=0)
+    lr: float = Field(1e-3, gt=0, le=MAX_LEARNING_RATE)
     batch_size: int = Field(256, ge=1, le=MAX_BATCH)
     max_epochs: int = Field(100_000, ge=1, le=MAX_EPOCHS)
     patience: int = Field(1000, ge=1, le=MAX_EPOCHS, description="epochs without improvement")

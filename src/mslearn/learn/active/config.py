@@ -13,6 +13,7 @@ from mslearn.core.limits import (
     MAX_EPOCHS,
     MAX_LABELS,
     MAX_LAYERS,
+    MAX_LEARNING_RATE,
     MAX_MEMBERS,
     MAX_PACKINGS,
     MAX_PARTICLES,
@@ -100,7 +101,7 @@ class CommitteeConfig(StrictModel):
     )
     hidden: int = Field(40, ge=1, le=MAX_WIDTH)
     layers: int | None = Field(None, ge=1, le=MAX_LAYERS)
-    lr: float | None = Field(None, gt=0)
+    lr: float | None = Field(None, gt=0, le=MAX_LEARNING_RATE)
     iterations: int | None = Field(
         None, ge=1, le=MAX_EPOCHS, description="Adam steps of the first training"
     )
