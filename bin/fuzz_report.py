@@ -78,7 +78,7 @@ class Tally:
             self._example("input changed", argv, outcome)
 
     def _example(self, what: str, argv, outcome) -> None:
-        if len(self.examples) < 5:
+        if len(self.examples) < 30:
             tail = (outcome.stderr.strip().splitlines() or [""])[-1][:200]
             self.examples.append(f"{what}: mslearn {' '.join(map(str, argv))} -> {tail}")
 
@@ -124,11 +124,18 @@ def is_nonsense(default, value) -> bool:
         if isinstance(value, bool) or isinstance(value, list | dict):
             return True
         if isinstance(value, int | float):
-            return abs(value) > 1e18
-        return isinstance(value, str) and not any(u in value for u in ("Pa", "mm", " m", "deg"))
+            return False  # finite: physical magnitudes have no upper bounds (notes)
+        return isinstance(value, str) and not _numeric_text(value)
     if isinstance(default, str):
         return not isinstance(value, str) or len(value) > 1000
     return False
+
+
+def _numeric_text(text: str) -> bool:
+    """A number, possibly with a unit ("1e3", "100 kPa"): what unit-typed fields take."""
+    import re
+
+    return re.match(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z]*\s*$", text) is not None
 
 
 def argv_for(command: str, cfg: Path, out: Path, art: dict) -> list[str]:
@@ -143,13 +150,15 @@ def argv_for(command: str, cfg: Path, out: Path, art: dict) -> list[str]:
     return [command, str(cfg), *extra, "--json", "--out", str(out)]
 
 
-def one_config(tally: Tally, command: str, config, nonsense: bool, work: Path, art: dict, k):
+def one_config(
+    tally: Tally, command: str, config, nonsense: bool, work: Path, art: dict, k, what=""
+):
     cfg = write_config(work / f"{command}-{k}.toml", config)
     inputs = [cfg, art["dataset"], art["model"]]
     before = [tree_hash(p) for p in inputs]
     argv = argv_for(command, cfg, work / f"out-{command}-{k}", art)
     outcome = run_cli(argv)
-    tally.add(argv, outcome, nonsense, [tree_hash(p) for p in inputs] != before)
+    tally.add([*argv, what], outcome, nonsense, [tree_hash(p) for p in inputs] != before)
 
 
 def mutated_configs(n: int, work: Path, art: dict, rng: random.Random) -> Tally:
@@ -167,11 +176,13 @@ def mutated_configs(n: int, work: Path, art: dict, rng: random.Random) -> Tally:
             path = rng.choice(keys)
             if kind < 0.16:
                 config, nonsense = set_path(base, (*path[:-1], "no_such_key"), 1), True
+                what = f"(unknown key {'.'.join((*path[:-1], 'no_such_key'))})"
             else:
                 value = rng.choice(HOSTILE)
                 config = set_path(base, path, value)
                 nonsense = is_nonsense(default_at(defaults, path), value)
-            one_config(tally, command, config, nonsense, work, art, f"m{k}")
+                what = f"({'.'.join(path)} = {str(value)[:40]!r})"
+            one_config(tally, command, config, nonsense, work, art, f"m{k}", what)
     return tally
 
 

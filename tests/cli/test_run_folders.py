@@ -102,3 +102,10 @@ def test_data_merge_never_writes_over_an_existing_dataset(femdem_run, tmp_path):
     target = tmp_path / "m.zarr"
     target.mkdir()
     assert "exists" in error_line(mslearn("data", "merge", data, "--out", str(target)))
+
+
+def test_train_refuses_tables_it_does_not_read(tmp_path, femdem_run):
+    cfg = tmp_path / "t.toml"
+    cfg.write_text("no_such_key = 1\n[train]\n")
+    line = error_line(mslearn("train", str(cfg), "--data", str(femdem_run / "dataset.zarr")))
+    assert "unknown tables or keys ['no_such_key']" in line

@@ -388,3 +388,14 @@ def test_checks_of_a_whole_table_name_the_field():
 def test_campaign_unknown_mesh_names_the_campaign_field():
     with pytest.raises(MslearnInputError, match="campaign.meshes: got 'huge'"):
         campaign_options({"campaign": {"meshes": ["coarse", "huge"]}})
+
+
+def test_a_falsy_table_is_not_read_as_an_empty_one(tmp_path):
+    from mslearn.core.errors import MslearnInputError
+    from mslearn.problems.config import load_config
+
+    for text in ("material = 0\n", "material = []\n", 'material = ""\n'):
+        path = tmp_path / "c.toml"
+        path.write_text(text)
+        with pytest.raises(MslearnInputError, match="material: got .*; expected a table"):
+            load_config(path)

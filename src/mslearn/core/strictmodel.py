@@ -232,6 +232,8 @@ def _named_by_validator(loc: str, message: str, root: bool = False) -> str | Non
     """``message`` with the full path, if a validator wrote it as 'TABLE.FIELD: ...' and
     TABLE is part of ``loc`` (e.g. loc "active.pool", message "pool.interval: got ..."),
     or as 'FIELD: ...' in a check of the whole config (``root``)."""
+    if message.startswith(f"{loc}: "):  # names exactly this field already
+        return message
     m = _NAMED.match(message)
     if root and _ROOT_NAMED.match(message):
         if loc == "config" or message.startswith(loc + "."):

@@ -114,7 +114,7 @@ class RunConfig(StrictModel):
     @classmethod
     def _material(cls, v) -> MaterialConfig:
         try:
-            return material_config(v or {})
+            return material_config({} if v is None else v)
         except ValidationError as err:
             raise ValueError(
                 format_validation_error(err, "material.").removeprefix("invalid config: ")

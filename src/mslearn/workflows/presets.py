@@ -135,8 +135,15 @@ def micro_run_config(
         history = gaussian_process_paths(1, GP_PATH_STEPS, seed=presets.gp_path).history(0)
     if history is not None:
         d["problem"].update(cls.with_history(history))
-    if record:
-        d.setdefault("output", {})["dataset"] = True
+    if record:  # always on; the user's value must still be a boolean
+        given = d.setdefault("output", {}).get("dataset", True)
+        if not isinstance(given, bool):
+            where = f"invalid config file {str(source)!r}: " if source else ""
+            raise MslearnInputError(
+                f"{where}output.dataset: got {short(given)}; expected true or false (the "
+                "dataset is always recorded here)"
+            )
+        d["output"]["dataset"] = True
     cfg = validate_config(d, source)
     return micro_smoke_config(cfg, smoke_material) if presets.smoke else cfg
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.progress import step_progress
 from mslearn.core.runfolder import RunSpec, claim
+from mslearn.core.strictmodel import short
 from mslearn.core.tomlfile import read_toml, table
 from mslearn.data.store import verify_dataset
 from mslearn.learn.config import TrainConfig
@@ -45,6 +46,12 @@ def train_config(data: dict, smoke: bool = False, source: Path | None = None) ->
     the full size; one line on stderr says which values it changed."""
     from mslearn.core.smoke import announce, changes
 
+    unknown = sorted(set(data) - {"train"})
+    if unknown:
+        where = f"config file {str(source)!r}: " if source else ""
+        raise MslearnInputError(
+            f"{where}unknown tables or keys {short(unknown)}; expected only a [train] table"
+        )
     raw = table(data, "train")
     try:
         cfg = TrainConfig.model_validate(raw)
