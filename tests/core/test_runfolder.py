@@ -72,6 +72,10 @@ def test_continue_same_continues_only_with_the_same_settings(tmp_path):
     out = rf.claim(tmp_path / "C", "x", spec(), continue_same=True)
     (out / "campaign.json").write_text("{}")
     assert rf.claim(out, "x", spec(), continue_same=True) == out
+    assert (out / "campaign.json").is_file()
+    rf.claim(out, "x", spec(), continue_same=True, overwrite=True)  # a fresh start
+    assert not (out / "campaign.json").exists()
+    (out / "campaign.json").write_text("{}")
     with pytest.raises(MslearnInputError, match=r"other settings \(mesh coarse -> fine\)"):
         rf.claim(out, "x", spec(mesh="fine"), continue_same=True)
 

@@ -76,7 +76,7 @@ def claim(
     if out.exists() and not out.is_dir():
         raise MslearnInputError(f"--out {str(out)!r} is a file; expected a folder for the run")
     if _is_occupied(out):
-        if continue_same and _same_run(out, spec):
+        if continue_same and not overwrite and _same_run(out, spec):
             return out
         if not overwrite:
             raise MslearnInputError(_occupied_message(out, spec, continue_same))
