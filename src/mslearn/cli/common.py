@@ -18,6 +18,8 @@ from mslearn.problems.config import format_validation_error
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
+#: longest error message printed (longer ones are cut)
+MESSAGE_CHARS = 800
 
 OutOption = typer.Option(
     None, "--out", help="Run folder (default: a free runs/NAME[-N]); refused if it holds a run."
@@ -36,6 +38,9 @@ MeshOption = typer.Option(
 def fail(message: str, code: int, as_json: bool = False) -> None:
     """Print ``error: message`` on stderr and exit with ``code`` (2 input, 1 failure);
     with ``as_json`` also ``{"status": "error", "message": ...}`` as the last stdout line."""
+    message = " ".join(str(message).split())  # one line
+    if len(message) > MESSAGE_CHARS:  # a long value echoed somewhere: never a 40 KB line
+        message = message[: MESSAGE_CHARS - 3] + "..."
     typer.echo(f"error: {message}", err=True)
     if as_json:
         print_json({"status": "error", "message": message, "exit_code": code})

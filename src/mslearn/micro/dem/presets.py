@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.strictmodel import short
 from mslearn.micro.dem.params import ContactParams
 from mslearn.micro.dem.prepare import PackingOptions
 
@@ -46,5 +47,5 @@ PRESETS: dict[str, tuple[PackingOptions, ContactParams]] = {
 def preset(name: str) -> tuple[PackingOptions, ContactParams]:
     """(PackingOptions, ContactParams) of a named parameter set."""
     if name not in PRESETS:
-        raise MslearnInputError(f"preset {name!r}: expected one of {sorted(PRESETS)}")
+        raise MslearnInputError(f"preset {short(name)}: expected one of {sorted(PRESETS)}")
     return PRESETS[name]
