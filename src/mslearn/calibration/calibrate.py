@@ -320,7 +320,10 @@ def _calibrate(model, data, init, opts, out_dir, on_epoch) -> CalibrationResult:
     status, t0 = "ok", time.perf_counter()
     for epoch in range(opts.epochs):
         gamma = gamma_schedule(epoch, opts.epochs, opts.gamma_max, opts.gamma_min)
-        step = _adam_step(model, train, integ, optim, w, phi_of, names, bounds, gamma)
+        try:
+            step = _adam_step(model, train, integ, optim, w, phi_of, names, bounds, gamma)
+        except (OverflowError, FloatingPointError, ZeroDivisionError):  # diverged parameters
+            step = {"ok": False}
         if not step["ok"]:
             status = "nan_stop"
             break

@@ -20,7 +20,7 @@ from mslearn.cli.common import (
     print_json,
 )
 from mslearn.core.errors import MslearnInputError
-from mslearn.core.limits import MAX_HISTORY_POINTS, MAX_PARTICLES, Seed
+from mslearn.core.limits import MAX_HISTORY_POINTS, MAX_PARTICLES, MAX_RADIUS, Seed
 from mslearn.core.progress import STDERR
 from mslearn.core.smoke import announce, changes
 from mslearn.core.strictmodel import StrictModel, format_validation_error
@@ -40,8 +40,8 @@ class RVEConfig(StrictModel):
         None, description="seed-paper parameter set; explicit fields override it"
     )
     n_particles: int = Field(500, ge=2, le=MAX_PARTICLES)
-    r_min: float = Field(0.003, gt=0)
-    r_max: float = Field(0.007, gt=0)
+    r_min: float = Field(0.003, gt=0, le=MAX_RADIUS)
+    r_max: float = Field(0.007, gt=0, le=MAX_RADIUS)
     p0: float = Field(1.0e5, gt=0, description="consolidation mean stress [Pa]")
     seed: Seed = 0
     law: Literal["linear", "hertz"] = "linear"

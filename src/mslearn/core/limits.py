@@ -27,6 +27,8 @@ MAX_HISTORY_POINTS = 1_000_000
 MAX_PARTICLES = 100_000
 #: independent packings of a DEM material or labeller
 MAX_PACKINGS = 1_000
+#: largest particle radius [m] (boulders; beyond this a length is a unit mistake)
+MAX_RADIUS = 10.0
 #: training epochs, Adam iterations, calibration epochs
 MAX_EPOCHS = 10_000_000
 #: learning rates (Adam's step size; beyond this training only overflows)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mslearn.core.limits import MAX_PACKINGS, MAX_PARTICLES, Seed
+from mslearn.core.limits import MAX_PACKINGS, MAX_PARTICLES, MAX_RADIUS, Seed
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.materials.config import MaterialConfig, register_material
 from mslearn.micro.dem.disk2d.loading import LoadOptions
@@ -31,8 +31,8 @@ class DEMMaterialConfig(MaterialConfig):
     type_name = "dem"
     type: str = "dem"
     n_particles: int = Field(500, ge=10, le=MAX_PARTICLES, description="disks per RVE")
-    r_min: LengthValue = Field(0.003, gt=0, description="smallest radius [m]")
-    r_max: LengthValue = Field(0.007, gt=0, description="largest radius [m]")
+    r_min: LengthValue = Field(0.003, gt=0, le=MAX_RADIUS, description="smallest radius [m]")
+    r_max: LengthValue = Field(0.007, gt=0, le=MAX_RADIUS, description="largest radius [m]")
     packings: int = Field(
         1, ge=1, le=MAX_PACKINGS, description="independent packings, cycled over points"
     )
