@@ -26,10 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.cli.fuzzing import (  # noqa: E402
     HOSTILE,
+    RUN_BASE,
+    argv_for,
+    catalog,
     check_contract,
     copy_of,
     damage,
-    leaf_paths,
     run_cli,
     set_path,
     tree_hash,
@@ -37,12 +39,6 @@ from tests.cli.fuzzing import (  # noqa: E402
 )
 
 COMMANDS = ("run", "fem-dem", "train", "fem-ml", "calibrate", "active-learn")
-RUN_BASE = {
-    "problem": {"type": "biaxial", "nx": 2, "ny": 2, "element": "Q4"},
-    "material": {"type": "drucker_prager", "cohesion": "5 kPa"},
-    "solver": {"n_steps": 5},
-    "output": {"plots": False, "xdmf": False},
-}
 
 
 class Tally:
@@ -83,26 +79,6 @@ class Tally:
             self.examples.append(f"{what}: mslearn {' '.join(map(str, argv))} -> {tail}")
 
 
-def catalog(command: str) -> tuple[dict, list[tuple], dict]:
-    """(base config, key paths, defaults tree) of a command."""
-    from mslearn.calibration.config import CalibrateConfig
-    from mslearn.learn.active.config import ActiveLearnConfig
-    from mslearn.learn.config import TrainConfig
-    from mslearn.problems.config import load_config
-    from mslearn.workflows.presets import fem_dem_config
-
-    defaults = {
-        "run": load_config(None).model_dump(mode="json"),
-        "fem-dem": fem_dem_config(None).model_dump(mode="json"),
-        "fem-ml": fem_dem_config(None).model_dump(mode="json"),
-        "train": {"train": TrainConfig().model_dump(mode="json")},
-        "calibrate": CalibrateConfig().model_dump(mode="json"),
-        "active-learn": {"active": ActiveLearnConfig().model_dump(mode="json")},
-    }[command]
-    base = RUN_BASE if command == "run" else {}
-    return base, leaf_paths(defaults), defaults
-
-
 def default_at(tree: dict, path: tuple):
     node = tree
     for k in path:
@@ -136,18 +112,6 @@ def _numeric_text(text: str) -> bool:
     import re
 
     return re.match(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z]*\s*$", text) is not None
-
-
-def argv_for(command: str, cfg: Path, out: Path, art: dict) -> list[str]:
-    extra = {
-        "run": ["--quiet"],
-        "fem-dem": ["--smoke", "--quiet"],
-        "fem-ml": ["--smoke", "--quiet", "--model", str(art["model"])],
-        "train": ["--smoke", "--data", str(art["dataset"])],
-        "calibrate": ["--smoke"],
-        "active-learn": ["--smoke", "--quiet"],
-    }[command]
-    return [command, str(cfg), *extra, "--json", "--out", str(out)]
 
 
 def one_config(

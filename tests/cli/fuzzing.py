@@ -79,6 +79,55 @@ def run_cli(argv: list[str], timeout_s: int = CASE_TIMEOUT_S) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
+#: the small run config that `run` cases mutate (2 x 2 Q4, 5 steps, no plots)
+RUN_BASE = {
+    "problem": {"type": "biaxial", "nx": 2, "ny": 2, "element": "Q4"},
+    "material": {"type": "drucker_prager", "cohesion": "5 kPa"},
+    "solver": {"n_steps": 5},
+    "output": {"plots": False, "xdmf": False},
+}
+
+
+def catalog(command: str) -> tuple[dict, list[tuple], dict]:
+    """(base config, key paths to mutate, defaults tree) of a command, from its defaults."""
+    from mslearn.calibration.config import CalibrateConfig
+    from mslearn.learn.active.config import ActiveLearnConfig
+    from mslearn.learn.config import TrainConfig
+    from mslearn.problems.config import load_config
+    from mslearn.workflows.campaign import CampaignConfig
+    from mslearn.workflows.presets import fem_dem_config
+
+    run = load_config(None).model_dump(mode="json")
+    if command == "run":
+        return RUN_BASE, leaf_paths(run), run
+    if command == "generate":
+        campaign = {"campaign": CampaignConfig().model_dump(mode="json")}
+        base = {"campaign": {"n_paths": 1, "meshes": ["coarse"]}}
+        return base, leaf_paths(campaign) + leaf_paths(run), {**run, **campaign}
+    defaults = {
+        "fem-dem": lambda: fem_dem_config(None).model_dump(mode="json"),
+        "fem-ml": lambda: fem_dem_config(None).model_dump(mode="json"),
+        "train": lambda: {"train": TrainConfig().model_dump(mode="json")},
+        "calibrate": lambda: CalibrateConfig().model_dump(mode="json"),
+        "active-learn": lambda: {"active": ActiveLearnConfig().model_dump(mode="json")},
+    }[command]()
+    return {}, leaf_paths(defaults), defaults
+
+
+def argv_for(command: str, cfg: Path, out: Path, art: dict) -> list[str]:
+    """The command line of a config case (``art``: the dataset and model it may read)."""
+    extra = {
+        "run": ["--quiet"],
+        "fem-dem": ["--smoke", "--quiet"],
+        "fem-ml": ["--smoke", "--quiet", "--model", str(art["model"])],
+        "train": ["--smoke", "--data", str(art["dataset"])],
+        "calibrate": ["--smoke"],
+        "active-learn": ["--smoke", "--quiet"],
+        "generate": ["--smoke"],
+    }[command]
+    return [command, str(cfg), *extra, "--json", "--out", str(out)]
+
+
 def check_contract(r: Outcome, argv: list[str]) -> None:
     """Exit 0 with a JSON object last, or exit 1/2 with one error line (and JSON) last."""
     shown = f"mslearn {' '.join(argv)}\nexit {r.code}\nstdout:\n{r.stdout[-1500:]}"

@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.cli.fuzzing import (
+    RUN_BASE,
+    argv_for,
+    catalog,
     check_contract,
     copy_of,
     damage,
-    leaf_paths,
     mutations,
     run_cli,
     tree_hash,
@@ -60,60 +62,13 @@ def artefacts(work):
     return {"dataset": femdem / "dataset.zarr", "model": model, "stopped": stopped}
 
 
-RUN_BASE = {
-    "problem": {"type": "biaxial", "nx": 2, "ny": 2, "element": "Q4"},
-    "material": {"type": "drucker_prager", "cohesion": "5 kPa"},
-    "solver": {"n_steps": 5},
-    "output": {"plots": False, "xdmf": False},
-}
-
-
-def _catalog(command: str) -> tuple[dict, list[tuple]]:
-    """(base config, key paths to mutate) of a command, from its own defaults."""
-    from mslearn.calibration.config import CalibrateConfig
-    from mslearn.learn.active.config import ActiveLearnConfig
-    from mslearn.learn.config import TrainConfig
-    from mslearn.problems.config import load_config
-    from mslearn.workflows.campaign import CampaignConfig
-    from mslearn.workflows.presets import fem_dem_config
-
-    run_keys = leaf_paths(load_config(None).model_dump(mode="json"))
-    if command == "run":
-        return RUN_BASE, run_keys
-    if command in ("fem-dem", "fem-ml"):
-        return {}, leaf_paths(fem_dem_config(None).model_dump(mode="json"))
-    if command == "train":
-        return {}, leaf_paths({"train": TrainConfig().model_dump(mode="json")})
-    if command == "calibrate":
-        return {}, leaf_paths(CalibrateConfig().model_dump(mode="json"))
-    if command == "active-learn":
-        return {}, leaf_paths({"active": ActiveLearnConfig().model_dump(mode="json")})
-    if command == "generate":
-        keys = leaf_paths({"campaign": CampaignConfig().model_dump(mode="json")})
-        return {"campaign": {"n_paths": 1, "meshes": ["coarse"]}}, keys + run_keys
-    raise KeyError(command)
-
-
-def _argv(command: str, cfg, out, art) -> list[str]:
-    extra = {
-        "run": ["--quiet"],
-        "fem-dem": ["--smoke", "--quiet"],
-        "fem-ml": ["--smoke", "--quiet", "--model", str(art["model"])],
-        "train": ["--smoke", "--data", str(art["dataset"])],
-        "calibrate": ["--smoke"],
-        "active-learn": ["--smoke", "--quiet"],
-        "generate": ["--smoke"],
-    }[command]
-    return [command, str(cfg), *extra, "--json", "--out", str(out)]
-
-
 def fuzz_configs(command: str, work, art, config) -> None:
     """One hostile config for ``command``: the contract holds and the inputs are unchanged."""
     k = next(_COUNTER)
     cfg = write_config(work / f"{command}-{k}.toml", config)
     inputs = [cfg, art["dataset"], art["model"]]
     before = [tree_hash(p) for p in inputs]
-    argv = _argv(command, cfg, work / f"out-{command}-{k}", art)
+    argv = argv_for(command, cfg, work / f"out-{command}-{k}", art)
     check_contract(run_cli(argv), argv)
     assert [tree_hash(p) for p in inputs] == before, f"an input changed: {argv}"
 
@@ -132,7 +87,7 @@ SLOW_FACTOR = 8
 
 
 def _config_test(command: str, n: int):
-    base, keys = _catalog(command)
+    base, keys, _ = catalog(command)
 
     @_settings(n)
     @given(config=mutations(base, keys))

@@ -48,7 +48,6 @@ keep loading.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -60,6 +59,7 @@ import torch
 
 from mslearn import __version__
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.runfolder import file_sha256
 from mslearn.learn.record_schema import check_record, check_weights_layout, version_major
 
 FORMAT = "mslearn-surrogate"
@@ -95,14 +95,6 @@ def register_surrogate(cls: type) -> type:
     return cls
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def save_model(folder: str | Path, record: dict, weights: dict) -> Path:
     """Write ``record`` (model.json content, reserved keys + free metadata) and ``weights``
     (a dict of tensors) to ``folder`` atomically; returns the folder."""
@@ -117,7 +109,7 @@ def save_model(folder: str | Path, record: dict, weights: dict) -> Path:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "mslearn_version": __version__,
-            "weights_sha256": _sha256(tmp / "weights.pt"),
+            "weights_sha256": file_sha256(tmp / "weights.pt"),
         }
         (tmp / "model.json").write_text(json.dumps(full, indent=2))
         if not folder.exists():
@@ -236,7 +228,7 @@ def _read_weights(folder: Path, record: dict) -> dict:
     if path.stat().st_size == 0:
         raise MslearnInputError(f"model {str(folder)!r} is corrupted: weights.pt is empty")
     expected = record.get("weights_sha256")
-    if expected is not None and _sha256(path) != expected:
+    if expected is not None and file_sha256(path) != expected:
         raise MslearnInputError(
             f"model {str(folder)!r} is corrupted: weights.pt does not match model.json "
             "(checksum differs; an interrupted save, or the weights of another model?)"
