@@ -72,3 +72,27 @@ def isotropic_stress(pressure: float, nv: int) -> np.ndarray:
     out = np.zeros(nv)
     out[: 2 if nv == 3 else 3] = -pressure
     return out
+
+
+#: (row, column) of each 3D Voigt component [11, 22, 33, 23, 13, 12]
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+
+
+def voigt_rotation(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T_stress, T_strain), each (6, 6), of a rotation ``q`` (3, 3) in 3D Voigt order.
+
+    With sigma' = q sigma q^T: sigma'_v = T_stress sigma_v and, for strain vectors
+    with engineering shear, eps'_v = T_strain eps_v; T_strain = T_stress^-T, so a
+    tangent rotates as D' = T_stress D T_stress^T.
+    """
+    q = np.asarray(q, float)
+    t_s, t_e = np.zeros((6, 6)), np.zeros((6, 6))
+    for b, (k, l) in enumerate(VOIGT_PAIRS):
+        e = np.zeros((3, 3))
+        e[k, l] = e[l, k] = 1.0
+        rot = q @ e @ q.T
+        for a, (i, j) in enumerate(VOIGT_PAIRS):
+            t_s[a, b] = rot[i, j]  # stress basis: sigma_kl in both (k, l) and (l, k)
+            shear_in, shear_out = k != l, i != j
+            t_e[a, b] = rot[i, j] * (0.5 if shear_in else 1.0) * (2.0 if shear_out else 1.0)
+    return t_s, t_e
