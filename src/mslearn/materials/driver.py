@@ -81,6 +81,12 @@ def drive_mixed(
                 break
             d = r.stiffness[:, s_idx][:, :, s_idx]
             eps[:, s_idx] -= np.linalg.solve(d, res[..., None])[..., 0]
+            if not np.isfinite(eps).all():
+                bad = int(np.flatnonzero(~np.isfinite(eps).all(axis=1))[0])
+                raise SolverFailure(
+                    f"mixed-control driver diverged at step {k + 1}, iteration {it + 1}: "
+                    f"point {bad} has a non-finite strain (steps too large for the material?)"
+                )
         else:
             raise SolverFailure(f"mixed-control driver did not converge at step {k + 1}")
         material.commit()
