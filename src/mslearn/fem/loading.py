@@ -5,10 +5,16 @@ Pseudo-time t runs from 0 to 1 over the analysis. A prescribed quantity is
 
 * :class:`Dirichlet` — prescribed displacement of one component on a named
   boundary (facet set) or at a point: fixed supports, displacement histories,
-  rigid platens (rough = both components, smooth = normal component only).
+  rigid platens (:func:`rigid_platen`: rough = every component, smooth = the
+  normal component only).
 * :class:`Pressure` — normal pressure on a named boundary (positive pushes
   into the body: confining pressure, surcharge); traction t = -p n.
-* :class:`BodyForce` — a body force density b(x, y) [N/m^3] (for manufactured solutions).
+* :class:`BodyForce` — a body force density b(x, y) [N/m^3] (3D: b(x, y, z)).
+
+The same classes serve plane strain (components 0, 1; loads per unit thickness)
+and 3D (components 0, 1, 2; facet normals and areas of the 3D faces); the
+dimension comes from the discretisation. The consolidated initial stress -p0 I
+is the material's (``initial_pressure``), balanced by pressures p0 on the faces.
 """
 
 from __future__ import annotations
@@ -58,22 +64,23 @@ CONSTANT = TimeFunction("constant")
 
 @dataclass(frozen=True)
 class Dirichlet:
-    """u_component = value * f(t) on ``boundary`` (name) or at ``point`` (x, y).
+    """u_component = value * f(t) on ``boundary`` (name) or at ``point`` (x, y[, z]).
 
-    ``value`` is a number [m] or a function value(x, y) -> array evaluated at
-    the dof locations (e.g. a prescribed linear field in a patch test).
+    ``value`` is a number [m] or a function value(x, y) -> array (3D: value(x, y, z))
+    evaluated at the dof locations (e.g. a prescribed linear field in a patch test).
     """
 
-    component: int  # 0 = x, 1 = y
-    value: float | Callable[[np.ndarray, np.ndarray], np.ndarray] = 0.0
+    component: int  # 0 = x, 1 = y, 2 = z (3D)
+    value: float | Callable[..., np.ndarray] = 0.0
     boundary: str | None = None
-    point: tuple[float, float] | None = None
+    point: tuple[float, ...] | None = None
     time_function: TimeFunction = RAMP
 
     def dofs(self, disc: Discretisation) -> np.ndarray:
         """(k,) global dof numbers this condition prescribes (a boundary or the node at a point)."""
-        if self.component not in (0, 1):
-            raise MslearnInputError(f"Dirichlet component is {self.component}; expected 0 or 1")
+        if self.component not in range(disc.dim):
+            allowed = "0 or 1" if disc.dim == 2 else "0, 1 or 2"
+            raise MslearnInputError(f"Dirichlet component is {self.component}; expected {allowed}")
         if (self.boundary is None) == (self.point is None):
             raise MslearnInputError("a Dirichlet condition needs exactly one of boundary / point")
         if self.boundary is not None:
@@ -83,8 +90,8 @@ class Dirichlet:
     def values(self, disc: Discretisation, dofs: np.ndarray, t: float) -> np.ndarray | float:
         """Prescribed values at ``dofs`` and time t."""
         if callable(self.value):
-            x, y = disc.basis.doflocs[:, dofs]
-            return np.asarray(self.value(x, y), float) * self.time_function(t)
+            xs = disc.basis.doflocs[:, dofs]
+            return np.asarray(self.value(*xs), float) * self.time_function(t)
         return self.value * self.time_function(t)
 
 
@@ -97,7 +104,7 @@ class Pressure:
     time_function: TimeFunction = CONSTANT
 
     def unit_load(self, disc: Discretisation) -> np.ndarray:
-        """Nodal load vector (n_dof,) [N per unit thickness] of a unit pressure."""
+        """Nodal load vector (n_dof,) of a unit pressure [N per unit thickness in 2D, N in 3D]."""
         disc.check_boundary(self.boundary)
         fb = fe.FacetBasis(
             disc.mesh,
@@ -106,9 +113,17 @@ class Pressure:
             intorder=2 * disc.etype.order + 1,
         )
 
-        @fe.LinearForm
-        def load(v, w):
-            return -(v[0] * w.n[0] + v[1] * w.n[1])
+        if disc.dim == 2:
+
+            @fe.LinearForm
+            def load(v, w):
+                return -(v[0] * w.n[0] + v[1] * w.n[1])
+
+        else:
+
+            @fe.LinearForm
+            def load(v, w):
+                return -(v[0] * w.n[0] + v[1] * w.n[1] + v[2] * w.n[2])
 
         return load.assemble(fb)
 
@@ -119,25 +134,54 @@ class Pressure:
 
 @dataclass(frozen=True)
 class BodyForce:
-    """Body force b(x, y) -> (bx, by) [N/m^3] scaled by f(t)."""
+    """Body force b(x, y) -> (bx, by) [N/m^3] (3D: b(x, y, z) -> (bx, by, bz)) scaled by f(t)."""
 
-    func: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    func: Callable[..., tuple[np.ndarray, ...]]
     time_function: TimeFunction = CONSTANT
 
     def unit_load(self, disc: Discretisation) -> np.ndarray:
         """(n_dof,) consistent nodal load vector of the body force at factor 1 [N]."""
         f = self.func
 
-        @fe.LinearForm
-        def load(v, w):
-            bx, by = f(w.x[0], w.x[1])
-            return v[0] * bx + v[1] * by
+        if disc.dim == 2:
+
+            @fe.LinearForm
+            def load(v, w):
+                bx, by = f(w.x[0], w.x[1])
+                return v[0] * bx + v[1] * by
+
+        else:
+
+            @fe.LinearForm
+            def load(v, w):
+                bx, by, bz = f(w.x[0], w.x[1], w.x[2])
+                return v[0] * bx + v[1] * by + v[2] * bz
 
         return load.assemble(fe.Basis(disc.mesh, disc.basis.elem, intorder=disc.etype.order + 4))
 
     def at(self, t: float) -> float:
         """Load factor at pseudo-time t (value x time function)."""
         return self.time_function(t)
+
+
+def rigid_platen(
+    boundary: str,
+    normal: int,
+    displacement: float = 0.0,
+    rough: bool = True,
+    dim: int = 2,
+    time_function: TimeFunction = RAMP,
+) -> list[Dirichlet]:
+    """A rigid platen on ``boundary`` moving by ``displacement`` [m] along axis ``normal``.
+
+    Rough: every other component is held at zero too (no slip); smooth: only the normal
+    component is prescribed (the body slides freely along the platen; a smooth platen
+    needs another support against rigid-body motion, e.g. symmetry planes or a point).
+    """
+    out = [Dirichlet(normal, displacement, boundary=boundary, time_function=time_function)]
+    if rough:
+        out += [Dirichlet(c, 0.0, boundary=boundary) for c in range(dim) if c != normal]
+    return out
 
 
 @dataclass
@@ -195,7 +239,7 @@ class ResolvedBCs:
         return u
 
     def external_force(self, t: float) -> np.ndarray:
-        """(n_dof,) external nodal forces at pseudo-time t [N per unit thickness]."""
+        """(n_dof,) external nodal forces at pseudo-time t [N per unit thickness; N in 3D]."""
         f = np.zeros(self.n_dof)
         for ld, unit in zip(self._loads, self._unit_loads, strict=True):
             f += ld.at(t) * unit

@@ -1,7 +1,9 @@
 """Meshes with named boundaries: structured rectangles and gmsh-built geometries.
 
 Every mesh is a scikit-fem mesh whose ``boundaries`` map names to facet sets.
-gmsh geometries name their boundaries with physical groups.
+gmsh geometries name their boundaries with physical groups. 3D meshes (boxes,
+spherical-shell sectors, gmsh volumes) are in :mod:`mslearn.fem.meshes3d`;
+:func:`distort` and :func:`load_mesh` serve both dimensions.
 """
 
 from __future__ import annotations
@@ -60,13 +62,15 @@ def with_box_boundaries(m: fe.Mesh, x0: float, x1: float, y0: float, y1: float) 
 
 
 def distort(m: fe.Mesh, amount: float = 0.2, seed: int = 0) -> fe.Mesh:
-    """Move interior vertices randomly by up to ``amount`` x the smallest edge length."""
+    """Move interior vertices randomly by up to ``amount`` x the smallest edge length
+    (2D or 3D linear meshes)."""
     rng = np.random.default_rng(seed)
     p = m.p.copy()
+    dim = p.shape[0]
     interior = np.setdiff1d(np.arange(p.shape[1]), m.boundary_nodes())
-    edges = m.facets
+    edges = m.facets if dim == 2 else m.edges
     h = np.min(np.linalg.norm(p[:, edges[0]] - p[:, edges[1]], axis=0))
-    p[:, interior] += amount * h * rng.uniform(-1, 1, (2, interior.size))
+    p[:, interior] += amount * h * rng.uniform(-1, 1, (dim, interior.size))
     out = type(m)(p, m.t)
     return out.with_boundaries({k: _facet_filter(m, v) for k, v in (m.boundaries or {}).items()})
 
@@ -76,10 +80,18 @@ def _facet_filter(m: fe.Mesh, facets: np.ndarray) -> Callable:
     mids = m.p[:, m.facets[:, facets]].mean(axis=1)
 
     def select(x: np.ndarray) -> np.ndarray:
+        if x.shape[0] == 3:
+            return np.isin(_point_keys(x), _point_keys(mids))
         d = np.min(np.hypot(x[0][:, None] - mids[0], x[1][:, None] - mids[1]), axis=1)
         return d < 1e-12
 
     return select
+
+
+def _point_keys(x: np.ndarray) -> np.ndarray:
+    """(n,) complex keys of 3D points (3, n) rounded to 12 decimals, for exact set lookup."""
+    r = np.round(np.asarray(x, float), 12) + 0.0  # + 0.0: -0.0 -> 0.0
+    return np.ascontiguousarray(r.T).view(np.dtype((np.void, 24))).ravel()
 
 
 def load_mesh(path: str | Path) -> fe.Mesh:
@@ -99,10 +111,24 @@ def _load_quietly(path: Path) -> fe.Mesh:
         return fe.Mesh.load(str(path))
 
 
-def _gmsh_build(build: Callable[[object], None], order: int, quads: bool) -> fe.Mesh:
-    """Run a gmsh geometry builder, mesh it and load it into scikit-fem."""
-    import gmsh
+def gmsh_build(build: Callable[[object], None], order: int, quads: bool, dim: int = 2) -> fe.Mesh:
+    """Run a gmsh geometry builder, mesh it in ``dim`` D and load it into scikit-fem.
 
+    ``build(gmsh)`` adds the geometry and its named physical groups (boundaries: curves in
+    2D, surfaces in 3D). gmsh missing: one :class:`MslearnInputError` line.
+    """
+    try:
+        import gmsh
+    except ImportError as exc:  # the wheel or its shared libraries
+        raise MslearnInputError(
+            f"gmsh meshes need the gmsh Python package, which could not be imported ({exc}); "
+            "install gmsh or use a structured mesh"
+        ) from None
+    return _gmsh_run(gmsh, build, order, quads, dim)
+
+
+def _gmsh_run(gmsh, build, order: int, quads: bool, dim: int) -> fe.Mesh:
+    """gmsh session: geometry, options, mesh generation, write and load."""
     gmsh.initialize(interruptible=False)
     try:
         gmsh.option.setNumber("General.Terminal", 0)
@@ -113,7 +139,7 @@ def _gmsh_build(build: Callable[[object], None], order: int, quads: bool) -> fe.
             gmsh.option.setNumber("Mesh.RecombineAll", 1)
             gmsh.option.setNumber("Mesh.Algorithm", 8)
             gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 1)
-        gmsh.model.mesh.generate(2)
+        gmsh.model.mesh.generate(dim)
         if order == 2:
             gmsh.model.mesh.setOrder(2)
         with tempfile.TemporaryDirectory() as tmp:
@@ -167,7 +193,7 @@ def strip_footing_mesh(
             gmsh.model.addPhysicalGroup(1, [ln], name=name)
         gmsh.model.addPhysicalGroup(2, [s], name="soil")
 
-    return _gmsh_build(build, 1, quads)
+    return gmsh_build(build, 1, quads)
 
 
 def curved_quadratic(m: fe.MeshTri1, project: Callable[[np.ndarray], np.ndarray]) -> fe.Mesh:
@@ -214,7 +240,7 @@ def quarter_annulus_mesh(
             gmsh.model.addPhysicalGroup(1, [ln], name=name)
         gmsh.model.addPhysicalGroup(2, [s], name="body")
 
-    m = _gmsh_build(build, 1, quads)
+    m = gmsh_build(build, 1, quads)
     if order == 1 or quads:
         return m
 
@@ -318,7 +344,7 @@ def retaining_wall_gmsh(
             gmsh.model.addPhysicalGroup(1, [ln], name=name)
         gmsh.model.addPhysicalGroup(2, [s], name="backfill")
 
-    return _gmsh_build(build, 1, quads)
+    return gmsh_build(build, 1, quads)
 
 
 def polar_annulus_mesh(

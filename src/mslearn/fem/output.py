@@ -1,10 +1,12 @@
 """Run outputs as solver observers: per-step CSV and an XDMF time series (ParaView).
 
-The XDMF file holds the vertex mesh (midside nodes of Q8/T6 are dropped),
-point data ``displacement`` and cell data (Gauss-point fields averaged per
-element): ``strain``, ``stress``, ``volumetric_strain``, ``deviatoric_strain``,
-``stress_norm`` and every material extra. The XML index is rewritten every
-few seconds and on :meth:`XdmfSeries.flush` (checkpoints) and close.
+The XDMF file holds the vertex mesh (midside nodes of Q8/T6/HEX20/HEX27/TET10
+are dropped; quad, triangle, hexahedron or tetra cells), point data
+``displacement`` (3 components; z = 0 in plane strain) and cell data
+(Gauss-point fields averaged per element): ``strain``, ``stress``,
+``volumetric_strain``, ``deviatoric_strain``, ``stress_norm`` and every
+material extra. The XML index is rewritten every few seconds and on
+:meth:`XdmfSeries.flush` (checkpoints) and close.
 """
 
 from __future__ import annotations
@@ -123,14 +125,24 @@ def cell_fields(disc: Discretisation, state: StepState) -> dict[str, np.ndarray]
 def vertex_mesh(disc: Discretisation) -> tuple[np.ndarray, list]:
     """(points (n_vertices, 3), cells) of the vertex (linear) mesh for meshio.
 
-    Curved quadratic meshes (skfem MeshTri2 / MeshQuad2) store their mid-side nodes in
-    ``mesh.p`` after the vertices; only the vertices are written, matching
-    :meth:`Discretisation.nodal_displacement`.
+    Curved quadratic meshes (skfem MeshTri2 / MeshQuad2 / MeshHex2 / MeshTet2) store their
+    extra nodes in ``mesh.p`` after the vertices; only the vertices are written, matching
+    :meth:`Discretisation.nodal_displacement`. Hexahedra are renumbered from scikit-fem's
+    vertex order to VTK's (as scikit-fem's own meshio export does).
     """
     p = disc.mesh.p[:, : disc.mesh.nvertices].T
+    if disc.dim == 3:
+        t = disc.mesh.t[:8] if disc.etype.family == "hex" else disc.mesh.t[:4]
+        if disc.etype.family == "hex":
+            return p.copy(), [("hexahedron", t[_SKFEM_TO_VTK_HEX].T.copy())]
+        return p.copy(), [("tetra", t.T.copy())]
     pts = np.column_stack([p, np.zeros(len(p))])
     ctype = "quad" if disc.etype.family == "quad" else "triangle"
     return pts, [(ctype, disc.mesh.t.T.copy())]
+
+
+#: scikit-fem MeshHex1 vertex order -> VTK hexahedron order (skfem.io.meshio HEX_MAPPING)
+_SKFEM_TO_VTK_HEX = np.array([0, 3, 6, 2, 1, 5, 7, 4])
 
 
 class _TimeSeriesWriter(meshio.xdmf.TimeSeriesWriter):
@@ -209,10 +221,12 @@ class XdmfSeries:
     def __call__(self, state: StepState) -> None:
         """Append the fields of a converged step at time ``state.time``."""
         u = self.disc.nodal_displacement(state.u)
+        if u.shape[1] == 2:
+            u = np.column_stack([u, np.zeros(len(u))])
         cd = {k: [v] for k, v in cell_fields(self.disc, state).items()}
         self._writer.write_data(
             state.time,
-            point_data={"displacement": np.column_stack([u, np.zeros(len(u))])},
+            point_data={"displacement": u},
             cell_data=cd,
         )
         if time.monotonic() - self._last_flush > self.flush_seconds:
