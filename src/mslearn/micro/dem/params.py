@@ -182,3 +182,46 @@ def critical_time_step(
     m = params.density * math.pi * rmin**2 * params.thickness
     kn, kt = pair_stiffness(params, rmax, rmax, overlap_ratio * rmax)
     return math.sqrt(m / max(kn, 2.0 * kt))
+
+
+# ---------------------------------------------------------------- 3D spheres
+def sphere_mass(params: ContactParams, radius):
+    """Mass ``4/3 pi rho r^3`` [kg] of spheres of radius [m] (the 3D engine)."""
+    return params.density * (4.0 / 3.0) * math.pi * np.asarray(radius, dtype=float) ** 3
+
+
+def sphere_inertia(mass, radius):
+    """Moment of inertia ``2/5 m r^2`` [kg m^2] of solid spheres."""
+    return 0.4 * np.asarray(mass, dtype=float) * np.asarray(radius, dtype=float) ** 2
+
+
+def pair_stiffness3d(params: ContactParams, r1: float, r2: float, overlap: float = 0.0) -> tuple:
+    """(kn, kt) [N/m] of a sphere contact; for Hertz the *tangent* normal stiffness.
+
+    Linear: as :func:`pair_stiffness`. Hertz-Mindlin for two spheres of one
+    material (Johnson 1985): ``fn = 4/3 E* sqrt(R un) un`` with
+    ``E* = G / (1 - nu)``, ``R = r1 r2 / (r1 + r2)``, so the tangent is
+    ``2 G / (1 - nu) sqrt(R un)``; Mindlin ``kt = 8 G* sqrt(R un)`` with
+    ``G* = G / (2 (2 - nu))``, i.e. ``4 G / (2 - nu) sqrt(R un)``."""
+    if params.law == "linear":
+        return pair_stiffness(params, r1, r2)
+    rr = r1 * r2 / (r1 + r2)
+    sq = math.sqrt(rr * max(overlap, 0.0))
+    g, nu = params.shear_modulus, params.poisson
+    return 2.0 * g / (1.0 - nu) * sq, 4.0 * g / (2.0 - nu) * sq
+
+
+def critical_time_step3d(
+    params: ContactParams, rmin: float, rmax: float, overlap_ratio: float = 0.02
+) -> float:
+    """Critical time step estimate ``sqrt(m_min / k_max)`` [s] of the sphere engine.
+
+    ``m_min`` is the mass of the smallest sphere, ``k_max`` the largest of kn
+    and the rotational stiffness ``2.5 kt`` (``kt r^2 / I`` with
+    ``I = 2/5 m r^2``) of a contact between the largest spheres (Hertz: at an
+    overlap of ``overlap_ratio * rmax``)."""
+    if not (rmin > 0 and rmax >= rmin):
+        raise MslearnInputError(f"radius range ({rmin}, {rmax}): expected 0 < rmin <= rmax")
+    m = params.density * (4.0 / 3.0) * math.pi * rmin**3
+    kn, kt = pair_stiffness3d(params, rmax, rmax, overlap_ratio * rmax)
+    return math.sqrt(m / max(kn, 2.5 * kt))

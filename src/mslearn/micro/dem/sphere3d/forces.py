@@ -1,0 +1,404 @@
+"""Contact forces of one sphere RVE in passes: gather / contiguous contact law / scatter.
+
+The 3D twin of :mod:`mslearn.micro.dem.disk2d.forces`; the middle pass applies
+the law of :mod:`~mslearn.micro.dem.sphere3d.contact` to contiguous scratch
+rows without branches so that LLVM can vectorise it.
+
+Kinematics (pair i-j): branch ``d = h (s_j - s_i + n)``; relative
+displacement of j w.r.t. i over the last step ``u = (v_j - v_i) dt + dh (s_j
+- s_i + n)``; rotations over the step ``a_i = (w_i + W) dt`` (own spin plus
+the cell spin W); the contact points move apart by ``du = u - (l_i a_i + l_j
+a_j) x n`` with branch lengths ``l = r - un / 2``, so a rigid rotation of the
+cell gives ``du = 0``. Tangential part ``du_t = du - (du . n) n``. The spring
+is turned by ``phi = (a_i + a_j) / 2 . n`` and projected onto the new tangent
+plane before ``fs <- fs - kt du_t`` (:func:`contact.carry_spring`).
+Force on j ``f = fn n + fs`` (minus dashpots), torques ``-l_i n x fs`` on i
+and ``-l_j n x fs`` on j.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from mslearn.micro.dem.disk2d.contact import specialise
+from mslearn.micro.dem.params import LAW_HERTZ, LAW_LINEAR
+from mslearn.micro.dem.sphere3d.arrays import BORROWS, FAST
+from mslearn.micro.dem.sphere3d.contact import (
+    affine_term,
+    carry_spring,
+    contact_energy,
+    contact_stiffness,
+    coulomb,
+    dashpot_coefficients,
+)
+from mslearn.micro.dem.sphere3d.mat3 import cell_spin_dt
+
+N_WORK = 15
+
+
+class Work(NamedTuple):
+    """Scratch rows (cap,) of the force passes; the law pass overwrites u with the
+    force on j and a_i, a_j with the torques on i and j."""
+
+    dx: np.ndarray  # branch vector [m]
+    dy: np.ndarray
+    dz: np.ndarray
+    ux: np.ndarray  # relative displacement over the step [m]; then the force on j [N]
+    uy: np.ndarray
+    uz: np.ndarray
+    aix: np.ndarray  # rotation of i over the step (own + cell) [rad]; then torque on i [N m]
+    aiy: np.ndarray
+    aiz: np.ndarray
+    ajx: np.ndarray  # the same for j
+    ajy: np.ndarray
+    ajz: np.ndarray
+    ri: np.ndarray  # radius of i [m] (filled after each rebuild)
+    rj: np.ndarray  # radius of j [m]
+    mstar: np.ndarray  # reduced mass [kg]
+
+
+class ContactSums(NamedTuple):
+    """Sums over the contacts of one RVE from :func:`contact_forces`.
+
+    ``s00 .. s22``: ``sum f_a d_b`` [N m] (Love-Weber stress without the
+    ``-1/V``); ``k0 .. k5``: Voigt diagonal of the affine stiffness times V
+    [N m] (servo steps only); ``energy`` elastic [J], ``sum_force`` sum |f|
+    [N], ``max_overlap`` max overlap / min radius (check steps, or when an
+    overlap is beyond the limit); ``n_contacts``."""
+
+    s00: float
+    s01: float
+    s02: float
+    s10: float
+    s11: float
+    s12: float
+    s20: float
+    s21: float
+    s22: float
+    k0: float
+    k1: float
+    k2: float
+    k3: float
+    k4: float
+    k5: float
+    energy: float
+    sum_force: float
+    n_contacts: float
+    max_overlap: float
+
+
+@njit(cache=True)
+def new_work(cap):
+    """Uninitialised scratch rows for ``cap`` pair slots."""
+    a = np.empty((N_WORK, cap))
+    return Work(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+                a[12], a[13], a[14])  # fmt: skip
+
+
+@njit(cache=True, **BORROWS)
+def pair_constants(p, q, npairs, w):
+    """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
+    for c in range(npairs):
+        i = q.i[c]
+        j = q.j[c]
+        w.ri[c] = p.radius[i]
+        w.rj[c] = p.radius[j]
+        w.mstar[c] = p.mass[i] * p.mass[j] / (p.mass[i] + p.mass[j])
+
+
+@njit(cache=True, **BORROWS)
+def _gather(p, q, npairs, h, dh, dt, wc, w):
+    """Branch vectors, relative displacements and rotations over the step into ``w``;
+    wc = (3,) tuple, the cell rotation over the step [rad]."""
+    s, v, om, pi, pj, pn = p.s, p.v, p.w, q.i, q.j, q.shift
+    h00, h01, h02, h10, h11, h12, h20, h21, h22 = (
+        h[0, 0],
+        h[0, 1],
+        h[0, 2],
+        h[1, 0],
+        h[1, 1],
+        h[1, 2],
+        h[2, 0],
+        h[2, 1],
+        h[2, 2],
+    )
+    d00, d01, d02, d10, d11, d12, d20, d21, d22 = (
+        dh[0, 0],
+        dh[0, 1],
+        dh[0, 2],
+        dh[1, 0],
+        dh[1, 1],
+        dh[1, 2],
+        dh[2, 0],
+        dh[2, 1],
+        dh[2, 2],
+    )
+    wcx, wcy, wcz = wc
+    for c in range(npairs):
+        i = pi[c]
+        j = pj[c]
+        a = s[j, 0] - s[i, 0] + pn[c, 0]
+        b = s[j, 1] - s[i, 1] + pn[c, 1]
+        e = s[j, 2] - s[i, 2] + pn[c, 2]
+        w.dx[c] = h00 * a + h01 * b + h02 * e
+        w.dy[c] = h10 * a + h11 * b + h12 * e
+        w.dz[c] = h20 * a + h21 * b + h22 * e
+        w.ux[c] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
+        w.uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
+        w.uz[c] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
+        w.aix[c] = om[i, 0] * dt + wcx
+        w.aiy[c] = om[i, 1] * dt + wcy
+        w.aiz[c] = om[i, 2] * dt + wcz
+        w.ajx[c] = om[j, 0] * dt + wcx
+        w.ajy[c] = om[j, 1] * dt + wcy
+        w.ajz[c] = om[j, 2] * dt + wcz
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
+def _law_pass(prm, q, npairs, w):
+    """The contact law on every pair slot (open ones give zero force), branch-free.
+
+    Updates q.fs, q.fn, q.flag; overwrites the u rows with the force on j and
+    the a rows with the torques. Returns (9 sums f_a d_b, contacts, contacts
+    beyond the overlap limit). Compiled once per law, with and without dashpots."""
+    dashpots = prm.visc_n > 0 or prm.visc_t > 0
+    if prm.law == LAW_LINEAR:
+        if dashpots:
+            return _law_loop(specialise(prm, LAW_LINEAR, True), q, npairs, w)
+        return _law_loop(specialise(prm, LAW_LINEAR, False), q, npairs, w)
+    if dashpots:
+        return _law_loop(specialise(prm, LAW_HERTZ, True), q, npairs, w)
+    return _law_loop(specialise(prm, LAW_HERTZ, False), q, npairs, w)
+
+
+@njit(inline="always")
+def _law_loop(prm, q, npairs, w):
+    """The loop of :func:`_law_pass`, inlined there (prm's law and dashpots constant)."""
+    dx, dy, dz, ux, uy, uz = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz
+    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
+    ri, rj, ms = w.ri, w.rj, w.mstar
+    pfs, pfn, pflag = q.fs, q.fn, q.flag
+    visc = prm.visc_n > 0 or prm.visc_t > 0
+    s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = nc = nbad = 0.0
+    for c in range(npairs):
+        x = dx[c]
+        y = dy[c]
+        z = dz[c]
+        r1 = ri[c]
+        r2 = rj[c]
+        rs = r1 + r2
+        d2 = x * x + y * y + z * z
+        inside = d2 < rs * rs
+        dist = math.sqrt(d2)
+        inv = 1.0 / dist
+        nx = x * inv
+        ny = y * inv
+        nz = z * inv
+        ov = rs - dist
+        ovp = ov if inside else 0.0
+        li = r1 - 0.5 * ovp
+        lj = r2 - 0.5 * ovp
+        bx = li * aix[c] + lj * ajx[c]
+        by = li * aiy[c] + lj * ajy[c]
+        bz = li * aiz[c] + lj * ajz[c]
+        # du = u - b x n
+        dux = ux[c] - (by * nz - bz * ny)
+        duy = uy[c] - (bz * nx - bx * nz)
+        duz = uz[c] - (bx * ny - by * nx)
+        dun = dux * nx + duy * ny + duz * nz
+        dtx = dux - dun * nx
+        dty = duy - dun * ny
+        dtz = duz - dun * nz
+        phi = 0.5 * ((aix[c] + ajx[c]) * nx + (aiy[c] + ajy[c]) * ny + (aiz[c] + ajz[c]) * nz)
+        fx, fy, fz = carry_spring(pfs[c, 0], pfs[c, 1], pfs[c, 2], nx, ny, nz, phi)
+        kn, kt, kn_tan = contact_stiffness(prm, r1 * r2 / rs, ovp)
+        fn = kn * ovp
+        fx, fy, fz, slide = coulomb(prm, fn, fx - kt * dtx, fy - kt * dty, fz - kt * dtz)
+        fx = fx if inside else 0.0
+        fy = fy if inside else 0.0
+        fz = fz if inside else 0.0
+        pfs[c, 0] = fx
+        pfs[c, 1] = fy
+        pfs[c, 2] = fz
+        pfn[c] = fn
+        pflag[c] = (2 if slide else 1) if inside else 0
+        fnt = fn
+        if visc:
+            cn, ct = dashpot_coefficients(prm, ms[c], kn_tan, kt, inside, slide)
+            fnt -= cn * dun
+            fx -= ct * dtx
+            fy -= ct * dty
+            fz -= ct * dtz
+        gx = fnt * nx + fx
+        gy = fnt * ny + fy
+        gz = fnt * nz + fz
+        ux[c] = gx
+        uy[c] = gy
+        uz[c] = gz
+        # n x fs (the normal part of the force has no moment)
+        tx = ny * fz - nz * fy
+        ty = nz * fx - nx * fz
+        tz = nx * fy - ny * fx
+        aix[c] = -li * tx
+        aiy[c] = -li * ty
+        aiz[c] = -li * tz
+        ajx[c] = -lj * tx
+        ajy[c] = -lj * ty
+        ajz[c] = -lj * tz
+        s00 += gx * x
+        s01 += gx * y
+        s02 += gx * z
+        s10 += gy * x
+        s11 += gy * y
+        s12 += gy * z
+        s20 += gz * x
+        s21 += gz * y
+        s22 += gz * z
+        nc += 1.0 if inside else 0.0
+        rsm = 0.5 * (rs - abs(r1 - r2))
+        nbad += 1.0 if (inside and ov > prm.max_overlap * rsm) else 0.0
+    return s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad
+
+
+_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+
+
+@njit(cache=True)
+def _extras(prm, q, npairs, w, full, need_k):
+    """Servo stiffness Voigt diagonal (need_k) and energy, sum |f|, max overlap ratio (full)."""
+    k = np.zeros(6)
+    e = sf = movr = 0.0
+    for c in range(npairs):
+        x = w.dx[c]
+        y = w.dy[c]
+        z = w.dz[c]
+        r1 = w.ri[c]
+        r2 = w.rj[c]
+        rs = r1 + r2
+        d2 = x * x + y * y + z * z
+        if d2 >= rs * rs:
+            continue
+        dist = math.sqrt(d2)
+        ov = rs - dist
+        _, kt, kn_tan = contact_stiffness(prm, r1 * r2 / rs, ov)
+        if need_k:
+            n = (x / dist, y / dist, z / dist)
+            d = (x, y, z)
+            for A in range(6):
+                a, b = _VOIGT[A]
+                k[A] += affine_term(kn_tan, kt, n, d, a, b, a, b)
+        if full:
+            fs2 = q.fs[c, 0] ** 2 + q.fs[c, 1] ** 2 + q.fs[c, 2] ** 2
+            e += contact_energy(prm, q.fn[c], fs2, ov, kt)
+            sf += math.sqrt(w.ux[c] ** 2 + w.uy[c] ** 2 + w.uz[c] ** 2)
+            movr = max(movr, ov / min(r1, r2))
+    return k[0], k[1], k[2], k[3], k[4], k[5], e, sf, movr
+
+
+@njit(cache=True, **BORROWS)
+def _rolling(prm, q, npairs, w, mr):
+    """Optional rolling resistance (Iwashita-Oda type spring): moment on j
+    ``M <- M - kr dtheta_t`` with the tangential part of the relative rotation
+    ``(a_j - a_i)``, ``kr = beta_r kt rr^2``, ``|M| <= eta_r rr fn``; M is carried
+    with the contact like fs. Writes q.mr and mr (cap, 3); returns the energy [J].
+    Runs before the law pass (it reads the a rows)."""
+    e = 0.0
+    for c in range(npairs):
+        x, y, z = w.dx[c], w.dy[c], w.dz[c]
+        r1, r2 = w.ri[c], w.rj[c]
+        rs = r1 + r2
+        d2 = x * x + y * y + z * z
+        if d2 >= rs * rs:
+            for a in range(3):
+                q.mr[c, a] = 0.0
+                mr[c, a] = 0.0
+            continue
+        dist = math.sqrt(d2)
+        nx, ny, nz = x / dist, y / dist, z / dist
+        ov = rs - dist
+        rr = r1 * r2 / rs
+        kn, kt, _ = contact_stiffness(prm, rr, ov)
+        tx = w.ajx[c] - w.aix[c]
+        ty = w.ajy[c] - w.aiy[c]
+        tz = w.ajz[c] - w.aiz[c]
+        tn = tx * nx + ty * ny + tz * nz
+        phi = 0.5 * ((w.aix[c] + w.ajx[c]) * nx + (w.aiy[c] + w.ajy[c]) * ny
+                     + (w.aiz[c] + w.ajz[c]) * nz)  # fmt: skip
+        mx, my, mz = carry_spring(q.mr[c, 0], q.mr[c, 1], q.mr[c, 2], nx, ny, nz, phi)
+        kr = prm.roll_k * kt * rr * rr
+        mx -= kr * (tx - tn * nx)
+        my -= kr * (ty - tn * ny)
+        mz -= kr * (tz - tn * nz)
+        mm = math.sqrt(mx * mx + my * my + mz * mz)
+        mmax = prm.roll_eta * rr * kn * ov
+        sc = mmax / mm if mm > mmax else 1.0
+        mx, my, mz = mx * sc, my * sc, mz * sc
+        q.mr[c, 0], q.mr[c, 1], q.mr[c, 2] = mx, my, mz
+        mr[c, 0], mr[c, 1], mr[c, 2] = mx, my, mz
+        if kr > 0:
+            e += 0.5 * (mx * mx + my * my + mz * mz) / kr
+    return e
+
+
+@njit(cache=True, **BORROWS)
+def _scatter(q, npairs, w, F, T, roll, mr):
+    """F (N, 3), T (N, 3) = sums of the pair forces and torques (and rolling moments)."""
+    pi, pj = q.i, q.j
+    for k in range(F.shape[0]):
+        for a in range(3):
+            F[k, a] = 0.0
+            T[k, a] = 0.0
+    for c in range(npairs):
+        i = pi[c]
+        j = pj[c]
+        fx = w.ux[c]
+        fy = w.uy[c]
+        fz = w.uz[c]
+        F[j, 0] += fx
+        F[j, 1] += fy
+        F[j, 2] += fz
+        F[i, 0] -= fx
+        F[i, 1] -= fy
+        F[i, 2] -= fz
+        T[i, 0] += w.aix[c]
+        T[i, 1] += w.aiy[c]
+        T[i, 2] += w.aiz[c]
+        T[j, 0] += w.ajx[c]
+        T[j, 1] += w.ajy[c]
+        T[j, 2] += w.ajz[c]
+    if roll:
+        for c in range(npairs):
+            for a in range(3):
+                T[pj[c], a] += mr[c, a]
+                T[pi[c], a] -= mr[c, a]
+
+
+@njit(cache=True)
+def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh):
+    """Contact forces of one sphere RVE at its current geometry (the engine's force pass).
+
+    p: Particles, q: Pairs (``npairs`` slots in use) and c: Cells of one RVE
+    (``c.h`` and its last change ``c.dh`` [m] are read); prm: KernelParams;
+    w: Work scratch, mr (cap, 3) scratch for rolling moments; writes F (N, 3)
+    [N], T (N, 3) [N m] and the pair histories q.fs, q.fn, q.flag (q.mr with
+    rolling resistance). ``full``: energy, sum |f| and the overlap ratio;
+    ``need_k``: the servo stiffness diagonal; ``fresh``: the pair list changed
+    since the last call with this ``w``. Returns :class:`ContactSums`."""
+    if fresh:
+        pair_constants(p, q, npairs, w)
+    _gather(p, q, npairs, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), w)
+    roll = prm.roll_k > 0
+    e_roll = _rolling(prm, q, npairs, w, mr) if roll else 0.0
+    s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad = _law_pass(prm, q, npairs, w)
+    full = full or nbad > 0.0
+    k0 = k1 = k2 = k3 = k4 = k5 = energy = sum_f = max_ov = 0.0
+    if full or need_k:
+        k0, k1, k2, k3, k4, k5, energy, sum_f, max_ov = _extras(prm, q, npairs, w, full, need_k)
+        energy += e_roll
+    _scatter(q, npairs, w, F, T, roll, mr)
+    return ContactSums(s00, s01, s02, s10, s11, s12, s20, s21, s22, k0, k1, k2, k3, k4, k5,
+                       energy, sum_f, nc, max_ov)  # fmt: skip
