@@ -40,6 +40,7 @@ from mslearn.parallel.executors import make_executor
 from mslearn.problems.base import Problem
 from mslearn.problems.config import RunConfig, load_config, validate_config
 from mslearn.report.fem_plots import auto_scale, plot_curves, plot_fields, plot_snapshots
+from mslearn.report.fem_plots3d import plot_run_3d
 from mslearn.workflows.checkpoint import CheckpointEvery, load_checkpoint
 from mslearn.workflows.watch import RangeWatch
 
@@ -324,6 +325,10 @@ def _summary(problem: Problem, material_name: str, history: list[dict], solver, 
 
 def _plots(out: Path, problem: Problem, history, snaps: SnapshotKeeper, scale) -> None:
     disc = problem.disc
+    if disc.dim == 3:
+        curve = curve_from_history(problem, history)
+        plot_run_3d(out, problem, curve, snaps.last, snaps.snaps, scale)
+        return
     pts, cells = vertex_mesh(disc)
     pts = pts[:, :2]
     cells = cells[0][1]
