@@ -47,6 +47,8 @@ class CommitteeMaterial:
         symmetric_d: bool | None = None,
         range_tolerance: float = 0.05,
     ) -> None:
+        if dim not in (2, 3):
+            raise MslearnInputError(f"dim is {dim!r}; expected 2 (plane strain) or 3")
         nv_model = model.seam_voigt()
         self.features = MaterialFeatures(dim, tangent=model.seam_tangent, history=True)
         nv = self.features.n_voigt
