@@ -70,6 +70,37 @@ def active(
         )
 
 
+@app.command("quasi-static")
+def quasi_static(
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    packings: int = typer.Option(6, min=1, max=100, help="packings (seeds) per setting"),
+    particles: int = typer.Option(500, min=50, max=20_000, help="disks per packing"),
+    axial_strain: float = typer.Option(0.25, min=0.01, max=0.5, help="axial strain per test"),
+    smoke: bool = typer.Option(False, "--smoke", help="tiny size: 2 packings of 100 disks"),
+) -> None:
+    """Friction angles and inertial number: the old DEM defaults, today's, a 10x slower shear."""
+    from mslearn.bench.quasistatic import QuasiStaticOptions, run_benchmark
+
+    if smoke:
+        opts = QuasiStaticOptions(n_particles=100, packings=2, axial_strain=0.05)
+    else:
+        opts = QuasiStaticOptions(particles, packings, axial_strain)
+    res = run_benchmark(opts, progress=not json_out)
+    if json_out:
+        typer.echo(json.dumps(res))
+        return
+    for name, s in res["settings"].items():
+        typer.echo(
+            f"{name:9s} dt/dt_c={s['dt_over_critical']:.2f} steps/strain="
+            f"{s['dem_steps_per_unit_strain']:.0f} I={s['inertial_number']:.2e} "
+            f"peak={s['peak_friction_angle_deg_mean']:.2f}+-{s['peak_friction_angle_deg_std']:.2f} "
+            f"({s['peak_minus_reference_deg']:+.2f}) post-peak="
+            f"{s['post_peak_friction_angle_deg_mean']:.2f}+-"
+            f"{s['post_peak_friction_angle_deg_std']:.2f} "
+            f"({s['post_peak_minus_reference_deg']:+.2f}+-{s['post_peak_minus_reference_se_deg']:.2f})"
+        )
+
+
 def register(root: typer.Typer) -> None:
     """Add the ``bench`` group (dem, active, fem, femdem, surrogate) to ``app``."""
     from mslearn.cli.fem_bench import fem, femdem, surrogate

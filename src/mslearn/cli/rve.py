@@ -71,6 +71,7 @@ class TestConfig(StrictModel):
     axial_strain: float = Field(0.15, gt=0, lt=0.6)
     record_every: float = Field(1e-3, gt=0)
     max_strain_per_step: float = Field(1e-5, gt=0)
+    max_inertial_number: float = Field(1e-3, gt=0, le=1)
     unload_at: list[float] = Field(default_factory=list, max_length=MAX_HISTORY_POINTS)
     unload_by: float = Field(0.005, gt=0)
     relax: bool = False
@@ -188,7 +189,7 @@ def biaxial(
     opts = BiaxialOptions(
         kind=t.kind, axial_strain=t.axial_strain, record_every=t.record_every,
         max_strain_per_step=t.max_strain_per_step, unload_at=tuple(t.unload_at),
-        unload_by=t.unload_by, relax=t.relax,
+        unload_by=t.unload_by, relax=t.relax, max_inertial_number=t.max_inertial_number,
     )  # fmt: skip
     settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
     out = _claim(out, "rve_biaxial", "rve biaxial", settings, overwrite, config)

@@ -20,7 +20,8 @@ def test_protocol_trial_commit_checkpoint(packing100):
     b = m.trial(eps)  # same committed state: same answer
     np.testing.assert_array_equal(a.stress, b.stress)
     assert a.stiffness.shape == (3, 3, 3)
-    assert set(a.extras) >= {"unbalanced_ratio", "void_ratio"}
+    assert set(a.extras) >= {"unbalanced_ratio", "void_ratio", "inertial_number"}
+    assert np.all(a.extras["inertial_number"] <= 1e-3)  # quasi-static by default
     assert a.stress[0, 0] < r0.stress[0, 0]  # more compression along 11
     m.commit()
     ck = m.state_dict()

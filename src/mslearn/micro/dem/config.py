@@ -51,6 +51,13 @@ class DEMMaterialConfig(MaterialConfig):
     thickness: LengthValue = Field(0.1, gt=0, description="disk thickness [m]")
     local_damping: float = Field(0.1, ge=0, lt=1)
     max_strain_per_step: float = Field(1e-5, gt=0, description="strain per DEM step")
+    max_inertial_number: float = Field(
+        1e-3,
+        gt=0,
+        le=1,
+        description="the strain per DEM step is capped so the shear at p0 "
+        "has at most this inertial number (quasi-static below 1e-3)",
+    )
     relax: bool = True
     unbalanced_tol: float = Field(1e-4, gt=0)
     max_relax_steps: int = Field(20_000, ge=0, le=MAX_RELAX_STEPS)
@@ -88,6 +95,7 @@ class DEMMaterialConfig(MaterialConfig):
         so a shard holds the same RVEs as the serial batch; refuses 3D and a consolidation
         pressure that disagrees with the problem's p0."""
         from mslearn.core.errors import MslearnInputError
+        from mslearn.micro.dem.elements import quasi_static_strain_step
         from mslearn.micro.dem.material import DEMMaterial, prepared_packings
 
         if dim != 2:
@@ -113,8 +121,11 @@ class DEMMaterialConfig(MaterialConfig):
             compaction_friction=self.compaction_friction,
         )
         templates = prepared_packings(packing, self.contact_params(), self.packings)
+        eps = quasi_static_strain_step(
+            templates[0], self.max_strain_per_step, self.max_inertial_number, p0
+        )
         options = LoadOptions(
-            max_strain_per_step=self.max_strain_per_step,
+            max_strain_per_step=eps,
             relax=self.relax,
             unbalanced_tol=self.unbalanced_tol,
             max_relax_steps=self.max_relax_steps,

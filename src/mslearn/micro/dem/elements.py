@@ -21,11 +21,12 @@ from mslearn.core.errors import MslearnInputError
 from mslearn.micro.dem.disk2d.homogenise import homogenise
 from mslearn.micro.dem.disk2d.loading import MEAN_STRESS, STRAIN, STRESS, LoadOptions, load
 from mslearn.micro.dem.disk2d.state import DEMState
+from mslearn.micro.dem.inertial import QUASI_STATIC_INERTIAL_NUMBER, strain_per_step
 
 TestKind = Literal["drained", "constant_volume", "constant_p"]
 RECORD_KEYS = (
     "axial_strain", "e11", "e22", "g12", "s11", "s22", "s12", "void_ratio", "coordination",
-    "sliding_fraction", "unbalanced", "kinetic_energy", "steps",
+    "sliding_fraction", "unbalanced", "kinetic_energy", "inertial_number", "steps",
 )  # fmt: skip
 
 
@@ -35,7 +36,10 @@ class BiaxialOptions:
     (E11 = -E22), constant_p (mean stress held). axial_strain: final
     compressive axial strain; record_every: axial strain between records;
     unload_at: axial strains where an unloading of ``unload_by`` and reloading
-    is inserted; confining [Pa, positive]: default the current lateral stress."""
+    is inserted; confining [Pa, positive]: default the current lateral stress.
+    max_inertial_number: the strain per DEM step is the smaller of
+    ``max_strain_per_step`` and the one that shears at this inertial number at
+    the initial mean stress (quasi-static below 1e-3; micro/dem/inertial.py)."""
 
     kind: TestKind = "drained"
     axial_strain: float = 0.15
@@ -48,8 +52,13 @@ class BiaxialOptions:
     unbalanced_tol: float = 1e-4
     max_relax_steps: int = 5000
     servo_factor: float = 5.0
+    max_inertial_number: float = QUASI_STATIC_INERTIAL_NUMBER
 
     def __post_init__(self) -> None:
+        if not (0 < self.max_inertial_number <= 1.0):
+            raise MslearnInputError(
+                f"max_inertial_number = {self.max_inertial_number}: expected 0 < value <= 1"
+            )
         if self.kind not in ("drained", "constant_volume", "constant_p"):
             raise MslearnInputError(
                 f"kind = {self.kind!r}: expected 'drained', 'constant_volume' or 'constant_p'"
@@ -90,7 +99,8 @@ def _record(rec: dict[str, list], st: DEMState, res, steps: int) -> None:
         void_ratio=h.void_ratio[0], coordination=h.coordination[0],
         sliding_fraction=h.sliding_fraction[0],
         unbalanced=np.nan if res is None else res.unbalanced[0],
-        kinetic_energy=0.0 if res is None else res.kinetic_energy[0], steps=steps,
+        kinetic_energy=0.0 if res is None else res.kinetic_energy[0],
+        inertial_number=np.nan if res is None else res.inertial_number[0], steps=steps,
     )  # fmt: skip
     for k in RECORD_KEYS:
         rec[k].append(float(vals[k]))
@@ -108,12 +118,13 @@ def biaxial_test(state: DEMState, options: BiaxialOptions = BiaxialOptions(), pr
     s0 = h0.stress[0]
     sc = -s0[0] if o.confining is None else o.confining
     p0 = -0.5 * (s0[0] + s0[1])
+    eps = quasi_static_strain_step(st, o.max_strain_per_step, o.max_inertial_number, p0)
     lo = LoadOptions(
-        max_strain_per_step=o.max_strain_per_step,
+        max_strain_per_step=eps,
         relax=o.relax,
         unbalanced_tol=o.unbalanced_tol,
         max_relax_steps=o.max_relax_steps,
-        servo_max_strain_per_step=o.servo_factor * o.max_strain_per_step,
+        servo_max_strain_per_step=o.servo_factor * eps,
     )
     rec: dict[str, list] = {k: [] for k in RECORD_KEYS}
     _record(rec, st, None, 0)
@@ -138,7 +149,22 @@ def biaxial_test(state: DEMState, options: BiaxialOptions = BiaxialOptions(), pr
             if progress is not None:
                 progress(ea)
     records = {k: np.array(v) for k, v in rec.items()}
-    return ElementTestResult(records=records, summary=summarise(records, o.kind))
+    summary = summarise(records, o.kind)
+    summary.update(strain_per_dem_step=eps, dem_steps_per_unit_strain=1.0 / eps,
+                   time_step_s=float(st.dt[0]))  # fmt: skip
+    return ElementTestResult(records=records, summary=summary)
+
+
+def quasi_static_strain_step(
+    state: DEMState, max_strain_per_step: float, max_inertial: float, pressure: float
+) -> float:
+    """The strain per DEM step [-]: ``max_strain_per_step`` or less, so that the shear of
+    the first RVE of ``state`` at ``pressure`` [Pa] has an inertial number <= ``max_inertial``."""
+    if not pressure > 0:
+        return max_strain_per_step
+    cap = strain_per_step(max_inertial, float(state.dt[0]), float(state.mean_diameter[0]),
+                          float(state.density[0]), pressure)  # fmt: skip
+    return min(max_strain_per_step, cap)
 
 
 def principal_compression(s11, s22, s12):
@@ -189,6 +215,8 @@ def summarise(rec: dict[str, np.ndarray], kind: str) -> dict[str, float]:
         else math.nan,
         final_axial_strain=float(ea[-1]),
         max_unbalanced_ratio=float(np.nanmax(rec["unbalanced"])) if len(ea) > 1 else math.nan,
+        inertial_number=float(np.nanmedian(rec["inertial_number"])) if len(ea) > 1 else math.nan,
+        max_inertial_number=float(np.nanmax(rec["inertial_number"])) if len(ea) > 1 else math.nan,
         dem_steps=int(rec["steps"][-1]),
     )
     return out

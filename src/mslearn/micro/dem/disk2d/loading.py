@@ -5,7 +5,10 @@ rigid rotation are applied as a linear ramp of ``E`` over ``n`` DEM steps with
 ``n = ceil(max |increment| / max_strain_per_step)`` (default 1e-5 per step,
 as Guo and Zhao), then, optionally, the strain is held while the packing
 relaxes until the unbalanced-force ratio is below ``unbalanced_tol`` (or
-``max_relax_steps`` is reached); the ratio reached is always reported.
+``max_relax_steps`` is reached); the ratio reached is always reported, and so
+is the inertial number of the ramp (micro/dem/inertial.py): the largest
+strain-component change over the loading steps' time, times the mean diameter
+and sqrt(density / p) at the end of the call.
 Components marked as stress-controlled follow a stress target through a
 servo on the cell (``dE = gain (sigma* - sigma) / D_kk`` per step with the
 affine stiffness ``D_kk``, capped at ``servo_max_strain_per_step``).
@@ -23,6 +26,7 @@ from mslearn.micro.dem.disk2d.engine import Diagnostics, make_control, run_batch
 from mslearn.micro.dem.disk2d.homogenise import Homogenised, homogenise
 from mslearn.micro.dem.disk2d.kernels import MEAN_STRESS_CONTROL, STRAIN_CONTROL, STRESS_CONTROL
 from mslearn.micro.dem.disk2d.state import DEMState
+from mslearn.micro.dem.inertial import inertial_number
 
 STRAIN, STRESS, MEAN_STRESS = STRAIN_CONTROL, STRESS_CONTROL, MEAN_STRESS_CONTROL
 
@@ -76,6 +80,7 @@ class LoadResult:
     steps_load: np.ndarray
     steps_relax: np.ndarray
     kinetic_energy: np.ndarray
+    inertial_number: np.ndarray
     homogenised: Homogenised
 
     def extras(self) -> dict[str, np.ndarray]:
@@ -89,6 +94,7 @@ class LoadResult:
             "coordination": h.coordination,
             "sliding_fraction": h.sliding_fraction,
             "kinetic_energy": self.kinetic_energy,
+            "inertial_number": self.inertial_number,
         }
 
 
@@ -145,8 +151,9 @@ def load(
         check_every=options.check_every,
         stress_ref=np.maximum(np.abs(sig).max(axis=1), 1.0),
     )
+    strain0 = state.strain.copy()
     diag = run_batch(state, ctrl)
-    return _result(state, diag, options.relax)
+    return _result(state, diag, options.relax, strain0)
 
 
 def apply_strain(
@@ -163,7 +170,18 @@ def strain_to(state: DEMState, strain, options: LoadOptions = LoadOptions()) -> 
     return load(state, target - state.strain, options)
 
 
-def _result(state: DEMState, diag: Diagnostics, relax: bool) -> LoadResult:
+def ramp_inertial_number(
+    state: DEMState, strain0: np.ndarray, steps_load: np.ndarray, stress: np.ndarray
+) -> np.ndarray:
+    """(n,) inertial number of a loading ramp from ``strain0`` (n, 3) to the state's
+    strain over ``steps_load`` (n,) DEM steps, at the mean stress of ``stress`` (n, 3)."""
+    change = np.abs(state.strain - strain0).max(axis=1)
+    rate = change / (np.maximum(steps_load, 1) * state.dt)
+    p = -0.5 * (stress[:, 0] + stress[:, 1])
+    return inertial_number(rate, state.mean_diameter, state.density, p)
+
+
+def _result(state: DEMState, diag: Diagnostics, relax: bool, strain0: np.ndarray) -> LoadResult:
     hom = homogenise(state)
     conv = diag.status == 0 if relax else np.ones(state.n_rves, bool)
     return LoadResult(
@@ -175,5 +193,6 @@ def _result(state: DEMState, diag: Diagnostics, relax: bool) -> LoadResult:
         steps_load=diag.n_load.astype(np.int64),
         steps_relax=diag.n_relax.astype(np.int64),
         kinetic_energy=diag.kinetic_energy,
+        inertial_number=ramp_inertial_number(state, strain0, diag.n_load, hom.stress),
         homogenised=hom,
     )

@@ -18,7 +18,14 @@ import numpy as np
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.micro.dem.disk2d.arrays import Batch, Cells, Pairs, Particles
-from mslearn.micro.dem.params import N_PARAMS, P_DT, P_SKIN, ContactParams, critical_time_step
+from mslearn.micro.dem.params import (
+    N_PARAMS,
+    P_DT,
+    P_SKIN,
+    P_THICK,
+    ContactParams,
+    critical_time_step,
+)
 
 PAIR_CAPACITY_PER_PARTICLE = 8
 
@@ -78,7 +85,7 @@ class DEMState:
         h: np.ndarray,
         params: ContactParams,
         dt: float | None = None,
-        dt_safety: float = 0.2,
+        dt_safety: float = 0.8,
         skin_ratio: float = 0.3,
     ) -> DEMState:
         """One RVE from real positions x (N, 2) [m], radii (N,) [m], cell h (2, 2).
@@ -155,6 +162,18 @@ class DEMState:
     def dt(self) -> np.ndarray:
         """(R,) time step per RVE [s]."""
         return self.params[:, P_DT]
+
+    @property
+    def mean_diameter(self) -> np.ndarray:
+        """(R,) mean disk diameter per RVE [m]."""
+        return 2.0 * np.add.reduceat(self.radius, self.p_off[:-1]) / self.n_particles
+
+    @property
+    def density(self) -> np.ndarray:
+        """(R,) solid density per RVE [kg/m3]: total mass over total disk volume."""
+        vol = np.pi * self.radius**2 * np.repeat(self.params[:, P_THICK], self.n_particles)
+        starts = self.p_off[:-1]
+        return np.add.reduceat(self.mass, starts) / np.add.reduceat(vol, starts)
 
     @property
     def skin(self) -> np.ndarray:
