@@ -80,10 +80,16 @@ def merge_datasets(inputs: list[str | Path], out: str | Path) -> int:
     nv = {int(g.attrs.get("n_voigt", g["stress"].shape[1])) for g in groups}
     if len(nv) != 1:
         raise MslearnInputError(f"cannot merge datasets with different Voigt sizes {sorted(nv)}")
+    dims = {int(g["coords"].shape[1]) for g in groups}
+    if len(dims) != 1:
+        raise MslearnInputError(
+            f"cannot merge datasets with different coordinate dimensions {sorted(dims)}"
+        )
     writer = PointDatasetWriter(
         out,
         nv.pop(),
         mode="w",
+        dim=dims.pop(),
         attrs={
             "sources": [
                 {"path": str(p), **dict(g.attrs)} for p, g in zip(inputs, groups, strict=True)

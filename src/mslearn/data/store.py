@@ -19,6 +19,7 @@ import zarr
 from zarr.codecs import ZstdCodec
 
 from mslearn.core.errors import MslearnInputError
+from mslearn.core.voigt import dim_of
 from mslearn.data.schema import (
     DTYPE_KINDS,
     DTYPE_NAMES,
@@ -55,7 +56,9 @@ class PointDatasetWriter:
     continue (e.g. after :meth:`truncate` to a checkpointed length; it is checked
     as :func:`open_dataset` does). Rows are buffered in memory and written in
     blocks of at least ``CHUNK_ROWS`` (Zarr appends are expensive); :meth:`flush`
-    writes the buffer (call it before a checkpoint and at the end).
+    writes the buffer (call it before a checkpoint and at the end). ``nv`` is the
+    Voigt length (3 plane strain, 6 in 3D); ``dim`` the coordinates per row (default:
+    the dimension of ``nv``).
     """
 
     def __init__(
@@ -64,10 +67,11 @@ class PointDatasetWriter:
         nv: int = 3,
         mode: str = "w",
         attrs: dict | None = None,
-        dim: int = 2,
+        dim: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.nv = nv
+        dim = dim_of(nv) if dim is None else dim  # coords (rows, dim): 2 in plane strain
         if mode == "a" and self.path.exists():
             existing = open_dataset(self.path)
             if existing.n_voigt != nv:
@@ -90,6 +94,7 @@ class PointDatasetWriter:
                 )
             self.group.attrs.update(provenance(nv, **(attrs or {})))
             self._names = list(field_shapes(nv, dim))
+        self._row_shapes = {k: tuple(self.group[k].shape[1:]) for k in self._names}
         self._buffer: list[dict[str, np.ndarray]] = []
         self._buffered = 0
         self._disk = int(self.group["stress"].shape[0])
@@ -107,6 +112,13 @@ class PointDatasetWriter:
         n = {len(rows[k]) for k in self._names}
         if len(n) != 1:
             raise ValueError(f"row blocks of unequal length: {n}")
+        for k in self._names:
+            want = self._row_shapes[k]
+            if np.shape(rows[k])[1:] != want:
+                raise ValueError(
+                    f"row block field {k!r} has rows of shape {np.shape(rows[k])[1:]}; the "
+                    f"dataset stores {want}"
+                )
         self._buffer.append({k: np.asarray(rows[k]) for k in self._names})
         self._buffered += n.pop()
         if self._buffered >= CHUNK_ROWS:
