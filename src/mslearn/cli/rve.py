@@ -272,5 +272,8 @@ def _claim(out, default: str, command: str, settings: dict, overwrite: bool, con
 
 
 def register(root: typer.Typer) -> None:
-    """Add the ``rve`` group to ``root``."""
+    """Add the ``rve`` group (biaxial, prepare, triaxial) to ``root``."""
+    from mslearn.cli import rve_triaxial
+
+    rve_triaxial.register(app)
     root.add_typer(app, name="rve")
