@@ -77,11 +77,11 @@ def _octant_reference(n_radial: int, n_surface: int, kind: str) -> fe.Mesh:
     Each patch is the box (rho, s, t) in [1, 2] x [0, 1]^2 mapped by rho * q(s, t), with
     the parameter order chosen so the Jacobian (rho^2) is positive.
     """
+    if kind != "hex":
+        raise MslearnInputError(f"spherical shell mesh kind is {kind!r}; expected 'hex'")
     rho = np.linspace(1.0, 2.0, int(n_radial) + 1)
     st = np.linspace(0.0, 1.0, int(n_surface) + 1)
-    one = fe.MeshHex.init_tensor(rho, st, st) if kind == "hex" else None
-    if one is None:
-        raise MslearnInputError(f"spherical shell mesh kind is {kind!r}; expected 'hex'")
+    one = fe.MeshHex.init_tensor(rho, st, st)
     r, a, b = one.p
     patches = (
         np.vstack([r, r * a, r * b]),  # face x = 1: (rho, y, z)
