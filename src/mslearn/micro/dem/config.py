@@ -11,22 +11,36 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from mslearn.core.limits import MAX_PACKINGS, MAX_PARTICLES, MAX_RADIUS, Seed
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.materials.config import MaterialConfig, register_material
 from mslearn.micro.dem.disk2d.loading import LoadOptions
-from mslearn.micro.dem.params import ContactParams
+from mslearn.micro.dem.inertial import strain_per_step
+from mslearn.micro.dem.params import P_THICK, ContactParams
 from mslearn.micro.dem.prepare import PackingOptions
 
 #: DEM steps a relaxation may take (the default is 20 000)
 MAX_RELAX_STEPS = 10_000_000
 
 
+def quasi_static_strain_cap(template, inertial: float, pressure: float, dim: int) -> float:
+    """Strain per DEM step [-] that shears a one-RVE ``template`` (disks in 2D, spheres
+    in 3D) at the inertial number ``inertial`` at ``pressure`` [Pa]."""
+    r, m = template.radius, template.mass
+    vol = (4.0 / 3.0) * np.pi * r**3 if dim == 3 else np.pi * r**2 * template.params[0, P_THICK]
+    return strain_per_step(
+        inertial, float(template.dt[0]), float(2 * r.mean()), float(m.sum() / vol.sum()), pressure
+    )
+
+
 @register_material
 class DEMMaterialConfig(MaterialConfig):
-    """``[material] type = "dem"``: one 2D DEM RVE per Gauss point (seed 000 Table 2 defaults)."""
+    """``[material] type = "dem"``: one DEM RVE per Gauss point, disks in 2D and spheres in
+    3D (seed 000 Table 2 defaults; for seed 003 Table 9 spheres set r_min = 0.0025,
+    r_max = 0.0045 and n_particles = 900)."""
 
     type_name = "dem"
     type: str = "dem"
@@ -92,14 +106,14 @@ class DEMMaterialConfig(MaterialConfig):
 
     def build_shard(self, start, stop, dim=2, initial_pressure=0.0):
         """The RVEs of points [start, stop): prepared packings (cached) cloned per point,
-        so a shard holds the same RVEs as the serial batch; refuses 3D and a consolidation
-        pressure that disagrees with the problem's p0."""
+        so a shard holds the same RVEs as the serial batch; disks in 2D (plane strain),
+        spheres in 3D; refuses a consolidation pressure that disagrees with the problem's p0."""
         from mslearn.core.errors import MslearnInputError
-        from mslearn.micro.dem.elements import quasi_static_strain_step
         from mslearn.micro.dem.material import DEMMaterial, prepared_packings
+        from mslearn.micro.dem.sphere3d.prepare import PackingOptions3D
 
-        if dim != 2:
-            raise MslearnInputError(f"material.type 'dem' is 2D (disks); the problem is {dim}D")
+        if dim not in (2, 3):
+            raise MslearnInputError(f"material.type 'dem': dim {dim}; expected 2 or 3")
         p0 = self.consolidation_pressure or initial_pressure
         if initial_pressure > 0 and abs(p0 - initial_pressure) > 0.01 * initial_pressure:
             raise MslearnInputError(
@@ -112,7 +126,8 @@ class DEMMaterialConfig(MaterialConfig):
                 "material.consolidation_pressure: the problem has no initial pressure; "
                 "give a positive consolidation_pressure"
             )
-        packing = PackingOptions(
+        options_cls = PackingOptions if dim == 2 else PackingOptions3D
+        packing = options_cls(
             n_particles=self.n_particles,
             r_min=self.r_min,
             r_max=self.r_max,
@@ -121,8 +136,9 @@ class DEMMaterialConfig(MaterialConfig):
             compaction_friction=self.compaction_friction,
         )
         templates = prepared_packings(packing, self.contact_params(), self.packings)
-        eps = quasi_static_strain_step(
-            templates[0], self.max_strain_per_step, self.max_inertial_number, p0
+        eps = min(
+            self.max_strain_per_step,
+            quasi_static_strain_cap(templates[0], self.max_inertial_number, p0, dim),
         )
         options = LoadOptions(
             max_strain_per_step=eps,
