@@ -149,3 +149,18 @@ def test_2d_time_step_unchanged_and_3d_below_it():
 
 def test_inertial_number():
     assert inertial_number(1.0, 0.01, 2500.0, 1e5) == pytest.approx(0.01 * 0.158113883, 1e-9)
+
+
+def test_presets3d_small_reach_p0_and_keep_2d_presets():
+    from mslearn.micro.dem.presets import PRESETS, preset3d, presets3d
+
+    assert {"guan2023", "wang2026", "qu2023_m1", "qu2023_m2"} <= set(PRESETS)
+    names = presets3d()
+    assert len(names) == 8 and all("_3d" in n for n in names)
+    o, p = preset3d("wang2026_3d")
+    assert (o.n_particles, o.r_min, o.r_max, p.young, p.friction) == (900, 0.0025, 0.0045, 6e8, 0.5)
+    o, p = preset3d("qu2023a_3d_small")
+    r = prepare_packing3d(o, p)
+    np.testing.assert_allclose(r.homogenised.stress[0, :3], -2e5, rtol=0.01)
+    with pytest.raises(MslearnInputError, match="3D preset"):
+        preset3d("nope")
