@@ -146,27 +146,30 @@ def _gather(p, q, npairs, h, dh, dt, wc, w):
         dh[2, 2],
     )
     wcx, wcy, wcz = wc
+    dx, dy, dz, ux, uy, uz = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz
+    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
+    fsx, fsy, fsz = w.fsx, w.fsy, w.fsz
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
         a = s[j, 0] - s[i, 0] + pn[c, 0]
         b = s[j, 1] - s[i, 1] + pn[c, 1]
         e = s[j, 2] - s[i, 2] + pn[c, 2]
-        w.dx[c] = h00 * a + h01 * b + h02 * e
-        w.dy[c] = h10 * a + h11 * b + h12 * e
-        w.dz[c] = h20 * a + h21 * b + h22 * e
-        w.ux[c] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
-        w.uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
-        w.uz[c] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
-        w.aix[c] = om[i, 0] * dt + wcx
-        w.aiy[c] = om[i, 1] * dt + wcy
-        w.aiz[c] = om[i, 2] * dt + wcz
-        w.ajx[c] = om[j, 0] * dt + wcx
-        w.ajy[c] = om[j, 1] * dt + wcy
-        w.ajz[c] = om[j, 2] * dt + wcz
-        w.fsx[c] = fs[c, 0]
-        w.fsy[c] = fs[c, 1]
-        w.fsz[c] = fs[c, 2]
+        dx[c] = h00 * a + h01 * b + h02 * e
+        dy[c] = h10 * a + h11 * b + h12 * e
+        dz[c] = h20 * a + h21 * b + h22 * e
+        ux[c] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
+        uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
+        uz[c] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
+        aix[c] = om[i, 0] * dt + wcx
+        aiy[c] = om[i, 1] * dt + wcy
+        aiz[c] = om[i, 2] * dt + wcz
+        ajx[c] = om[j, 0] * dt + wcx
+        ajy[c] = om[j, 1] * dt + wcy
+        ajz[c] = om[j, 2] * dt + wcz
+        fsx[c] = fs[c, 0]
+        fsy[c] = fs[c, 1]
+        fsz[c] = fs[c, 2]
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
@@ -385,37 +388,59 @@ def _rolling(prm, q, npairs, w, mr):
     return e
 
 
+@njit(inline="always")
+def _flush(F, T, i, gx, gy, gz, tx, ty, tz):
+    F[i, 0] += gx
+    F[i, 1] += gy
+    F[i, 2] += gz
+    T[i, 0] += tx
+    T[i, 1] += ty
+    T[i, 2] += tz
+
+
 @njit(cache=True, **BORROWS)
 def _scatter(q, npairs, w, F, T, roll, mr):
     """F (N, 3), T (N, 3) = sums of the pair forces and torques (and rolling moments);
     the spring rows back into q.fs."""
     pi, pj, fs = q.i, q.j, q.fs
+    fxa, fya, fza, fsx, fsy, fsz = w.ux, w.uy, w.uz, w.fsx, w.fsy, w.fsz
+    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
     for c in range(npairs):
-        fs[c, 0] = w.fsx[c]
-        fs[c, 1] = w.fsy[c]
-        fs[c, 2] = w.fsz[c]
+        fs[c, 0] = fsx[c]
+        fs[c, 1] = fsy[c]
+        fs[c, 2] = fsz[c]
     for k in range(F.shape[0]):
         for a in range(3):
             F[k, a] = 0.0
             T[k, a] = 0.0
+    # the list is grouped by i (built in ascending i): the i-side sums stay in
+    # registers over a run of equal i and are added once (any order is correct)
+    cur = pi[0] if npairs > 0 else 0
+    gx = gy = gz = tx = ty = tz = 0.0
     for c in range(npairs):
         i = pi[c]
         j = pj[c]
-        fx = w.ux[c]
-        fy = w.uy[c]
-        fz = w.uz[c]
+        if i != cur:
+            _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
+            cur = i
+            gx = gy = gz = tx = ty = tz = 0.0
+        fx = fxa[c]
+        fy = fya[c]
+        fz = fza[c]
         F[j, 0] += fx
         F[j, 1] += fy
         F[j, 2] += fz
-        F[i, 0] -= fx
-        F[i, 1] -= fy
-        F[i, 2] -= fz
-        T[i, 0] += w.aix[c]
-        T[i, 1] += w.aiy[c]
-        T[i, 2] += w.aiz[c]
-        T[j, 0] += w.ajx[c]
-        T[j, 1] += w.ajy[c]
-        T[j, 2] += w.ajz[c]
+        T[j, 0] += ajx[c]
+        T[j, 1] += ajy[c]
+        T[j, 2] += ajz[c]
+        gx -= fx
+        gy -= fy
+        gz -= fz
+        tx += aix[c]
+        ty += aiy[c]
+        tz += aiz[c]
+    if npairs > 0:
+        _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
     if roll:
         for c in range(npairs):
             for a in range(3):
