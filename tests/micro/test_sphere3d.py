@@ -164,3 +164,11 @@ def test_presets3d_small_reach_p0_and_keep_2d_presets():
     np.testing.assert_allclose(r.homogenised.stress[0, :3], -2e5, rtol=0.01)
     with pytest.raises(MslearnInputError, match="3D preset"):
         preset3d("nope")
+
+
+def test_throughput_bench_smoke(prep):
+    from mslearn.bench.dem3d import sphere_throughput
+
+    r = sphere_throughput(state=prep.state, rves=(1, 2), threads=(1,), steps=20, repeats=1)
+    assert r["sphere_steps_per_s_per_core"] > 0 and len(r["table"]) == 2
+    assert r["table"][1]["rves"] == 2 and r["spheres_per_rve"] == 100
