@@ -39,3 +39,11 @@ def test_verify_lists_rankine_and_cavity_cases():
     found = run_all(smoke=True, only="cavity")
     assert len(found) == 3 and all(c["passed"] for c in found)
     assert {"value", "reference", "error", "tolerance", "passed"} <= set(found[0])
+
+
+def test_3d_fem_cases_are_registered_and_pass():
+    found = run_all(smoke=True, only="patch_test_3d")
+    assert {c["name"] for c in found} == {
+        f"patch_test_3d_{el}" for el in ("HEX8", "HEX20", "HEX27", "TET4", "TET10")
+    }
+    assert all(c["passed"] for c in found)

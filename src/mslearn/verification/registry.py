@@ -1,4 +1,4 @@
-"""All verification cases of the package (FEM here; DEM when its package provides them)."""
+"""All verification cases of the package: 2D and 3D FEM here, 2D and 3D DEM from their modules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 
 from mslearn.verification import cases as fem
+from mslearn.verification.cases3d import fem3d_cases
 
 
 def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
@@ -33,12 +34,16 @@ def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
 
 
 def run_all(smoke: bool = False, only: str = "") -> list[dict]:
-    """Run every case whose name contains ``only``; a list of result dicts."""
-    results = [f().as_dict() for name, f in _fem_cases(smoke) if only in name]
-    try:
-        dem = importlib.import_module("mslearn.verification.dem")
-    except ModuleNotFoundError:
-        dem = None
-    if dem is not None and (not only or "dem" in only or not results):
+    """Run every case whose name contains ``only`` (2D and 3D FEM, then the 2D and 3D
+    DEM cases); a list of result dicts. ``only = "dem"`` selects every DEM case."""
+    fem_cases = _fem_cases(smoke) + fem3d_cases(smoke)
+    results = [f().as_dict() for name, f in fem_cases if only in name]
+    for module, tag in (("mslearn.verification.dem", "dem"), ("mslearn.verification.dem3d", "3d")):
+        if only and "dem" not in only and tag not in only and results:
+            continue  # a FEM selection: do not pay for the DEM cases
+        try:
+            dem = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
         results += [c for c in dem.run_cases(smoke=smoke) if only in c["name"] or "dem" in only]
     return results
