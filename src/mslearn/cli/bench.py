@@ -101,6 +101,31 @@ def quasi_static(
         )
 
 
+@app.command("fem3d")
+def fem3d(
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    smoke: bool = typer.Option(False, "--smoke", help="two small meshes only"),
+    repeats: int = typer.Option(3, min=1, max=50, help="repetitions per phase (median kept)"),
+) -> None:
+    """3D Newton iteration cost split into material, assembly and solve, HEX8 meshes from
+    2x2x4 to 16x16x32 (Drucker-Prager triaxial)."""
+    from mslearn.bench.fem3d import DEFAULT_SIZES, format_table, newton_cost_3d
+
+    sizes = ((2, 2, 4), (4, 4, 8)) if smoke else DEFAULT_SIZES
+    rows = newton_cost_3d(sizes, repeats=1 if smoke else repeats)
+    if json_out:
+        typer.echo(json.dumps({"meshes": rows, "load_average": _load_average()}))
+    else:
+        typer.echo(format_table(rows))
+
+
+def _load_average() -> float:
+    try:
+        return float(open("/proc/loadavg").read().split()[0])
+    except OSError:  # pragma: no cover - not Linux
+        return float("nan")
+
+
 def register(root: typer.Typer) -> None:
     """Add the ``bench`` group (dem, active, fem, femdem, surrogate) to ``app``."""
     from mslearn.cli.fem_bench import fem, femdem, surrogate
