@@ -118,7 +118,7 @@ def pair_constants(p, q, npairs, w):
         w.mstar[c] = p.mass[i] * p.mass[j] / (p.mass[i] + p.mass[j])
 
 
-@njit(cache=True, **BORROWS)
+@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
 def _gather(p, q, npairs, h, dh, dt, wc, w):
     """Branch vectors, relative displacements, rotations over the step and the
     tangential springs into ``w``; wc = (3,) tuple, the cell rotation over the step [rad]."""
@@ -161,12 +161,17 @@ def _gather(p, q, npairs, h, dh, dt, wc, w):
         ux[c] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
         uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
         uz[c] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
+    # (separate loops: each writes at most six rows, so LLVM vectorises them)
+    for c in range(npairs):
+        i = pi[c]
+        j = pj[c]
         aix[c] = om[i, 0] * dt + wcx
         aiy[c] = om[i, 1] * dt + wcy
         aiz[c] = om[i, 2] * dt + wcz
         ajx[c] = om[j, 0] * dt + wcx
         ajy[c] = om[j, 1] * dt + wcy
         ajz[c] = om[j, 2] * dt + wcz
+    for c in range(npairs):
         fsx[c] = fs[c, 0]
         fsy[c] = fs[c, 1]
         fsz[c] = fs[c, 2]
