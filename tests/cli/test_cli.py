@@ -116,7 +116,9 @@ def test_verify_json_lists_cases():
     r = mslearn("verify", "--json", "--smoke", "--only", "patch")
     assert r.returncode == 0, r.stderr
     cases = json.loads(r.stdout.strip().splitlines()[-1])
-    assert {c["name"] for c in cases} == {f"patch_test_{e}" for e in ("Q4", "Q8", "T3", "T6")}
+    names_2d = {f"patch_test_{e}" for e in ("Q4", "Q8", "T3", "T6")}
+    names_3d = {f"patch_test_3d_{e}" for e in ("HEX8", "HEX20", "HEX27", "TET4", "TET10")}
+    assert {c["name"] for c in cases} == names_2d | names_3d
     for c in cases:
         assert set(c) >= {"name", "value", "reference", "tolerance", "passed"}
         assert c["passed"] and np.isfinite(c["value"])

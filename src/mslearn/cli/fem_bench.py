@@ -8,6 +8,7 @@ import platform
 import typer
 
 from mslearn.cli.common import JsonOption, handle_errors, print_json
+from mslearn.core.errors import MslearnInputError
 
 
 def machine() -> dict:
@@ -74,24 +75,36 @@ def femdem(
     mesh: str = typer.Option("coarse", help="coarse (32 GPs), medium, fine (512 GPs), q8."),
     steps: int = typer.Option(3, help="Load steps (1e-3 axial strain each)."),
     workers: str = typer.Option("1,2", help="Comma-separated worker counts to compare."),
-    particles: int = typer.Option(500, help="Disks per RVE."),
+    particles: int = typer.Option(500, help="Disks (2D) or spheres (3D) per RVE."),
+    dim: int = typer.Option(2, min=2, max=3, help="2: biaxial (disks); 3: triaxial_3d CTC."),
+    mesh3d: str = typer.Option("1x1x2", help="3D: nx x ny x nz HEX8 cells of the prism."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """FEM-DEM: wall per Newton iteration, DEM share, worker scaling, memory, bytes/sample."""
-    from mslearn.bench.femdem import bench_femdem
+    from mslearn.bench.femdem import bench_femdem, bench_femdem3d
 
-    rows = bench_femdem(mesh, steps, tuple(int(w) for w in workers.split(",")), particles)
+    counts = tuple(int(w) for w in workers.split(","))
+    if dim == 3:
+        try:
+            cells = tuple(int(v) for v in mesh3d.lower().split("x"))
+        except ValueError:
+            cells = ()
+        if len(cells) != 3 or min(cells) < 1:
+            raise MslearnInputError(f"--mesh3d {mesh3d!r}: expected NXxNYxNZ, e.g. 1x1x2")
+        rows = bench_femdem3d(cells, steps, counts, particles)
+    else:
+        rows = bench_femdem(mesh, steps, counts, particles)
     if json_:
         print_json({"machine": machine(), "results": rows})
         return
     for r in rows:
         typer.echo(
-            f"{r['mesh']} ({r['gauss_points']} GPs x {r['particles_per_rve']} disks), "
+            f"{r['mesh']} ({r['gauss_points']} GPs x {r['particles_per_rve']} particles), "
             f"{r['workers']} worker(s): {r['wall_per_iteration_s']:.3f} s/iteration, "
             f"DEM {100 * r['dem_time_fraction']:.2f} %, x{r['speedup_vs_1_worker']:.2f}, "
             f"{r['memory_per_rve_bytes'] / 1e3:.0f} kB/RVE, "
-            f"{r['dataset_bytes_per_sample']:.0f} B/sample, "
-            f"{r['samples_per_hour']:.3g} samples/h"
+            f"{r['dataset_bytes_per_sample']:.0f} B/sample"
+            + (f", {r['samples_per_hour']:.3g} samples/h" if "samples_per_hour" in r else "")
         )
 
 
