@@ -32,3 +32,9 @@ def test_fem3d_smoke(capsys):
     assert [m["mesh"] for m in d["meshes"]] == ["2x2x4", "4x4x8"]
     for m in d["meshes"]:
         assert m["material_s"] > 0 and m["assembly_s"] > 0 and m["solve_s"] > 0
+
+
+def test_bench_dem_smoke_has_the_sphere_key(capsys):
+    d = _json(["bench", "dem", "--smoke", "--json"], capsys)
+    assert d["sphere_steps_per_s_per_core"] > 0 and d["particle_steps_per_s_per_core"] > 0
+    assert d["spheres_per_rve"] == 100

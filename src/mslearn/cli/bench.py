@@ -24,16 +24,29 @@ def dem(
     smoke: bool = typer.Option(False, "--smoke", help="tiny size: 100 disks, 4 RVEs, few steps"),
     steps: int = typer.Option(2000, help="DEM steps per measurement"),
     particles: int = typer.Option(500, help="disks per RVE"),
+    spheres: int = typer.Option(900, min=10, max=20_000, help="spheres per 3D RVE"),
 ) -> None:
-    """DEM particle-steps/s/core, linear and Hertz, 1 and 64 RVEs, 1 and 2 threads."""
+    """DEM particle-steps/s/core, linear and Hertz, 1 and 64 RVEs, 1 and 2 threads; and the 3D
+    sphere engine on batches of 900-sphere RVEs (``sphere_steps_per_s_per_core``: 8 RVEs,
+    one thread)."""
     from mslearn.bench.dem import BenchOptions, run_benchmark
+    from mslearn.bench.dem3d import sphere_throughput
 
     if smoke:
         opts = BenchOptions(n_particles=100, rves=(1, 4), steps=200, repeats=1)
+        res3 = sphere_throughput(100, rves=(1, 2), threads=(1,), steps=100, repeats=1)
     else:
         opts = BenchOptions(n_particles=particles, steps=steps)
+        res3 = sphere_throughput(spheres)
     res = run_benchmark(opts)
+    res["sphere_steps_per_s_per_core"] = res3["sphere_steps_per_s_per_core"]
+    res["spheres_per_rve"] = spheres if not smoke else 100
+    res["sphere_configurations"] = res3["table"]
     if not json_out:
+        typer.echo(
+            f"spheres: {res3['sphere_steps_per_s_per_core']:.3e} sphere-steps/s/core "
+            f"(batched {res['spheres_per_rve']}-sphere RVEs, one thread)"
+        )
         for c in res["configurations"]:
             typer.echo(
                 f"{c['contact_law']:6s} rves={c['rves']:3d} threads={c['threads']} "
