@@ -172,3 +172,22 @@ def test_throughput_bench_smoke(prep):
     r = sphere_throughput(state=prep.state, rves=(1, 2), threads=(1,), steps=20, repeats=1)
     assert r["sphere_steps_per_s_per_core"] > 0 and len(r["table"]) == 2
     assert r["table"][1]["rves"] == 2 and r["spheres_per_rve"] == 100
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        ContactParams(law="hertz"),
+        ContactParams(viscous_damping=0.2, viscous_damping_t=0.2),
+        ContactParams(rolling_stiffness=1.0, rolling_friction=0.1),
+    ],
+    ids=["hertz", "dashpots", "rolling"],
+)
+def test_other_laws_prepare_and_load(params):
+    r = prepare_packing3d(PackingOptions3D(n_particles=60, seed=2), params)
+    assert r.converged
+    np.testing.assert_allclose(r.homogenised.stress[0, :3], -1e5, rtol=0.01)
+    res = apply_strain(r.state, [0, 0, -1e-3, 0, 0, 0], LoadOptions(max_relax_steps=5000))
+    assert res.stress[0, 2] < -1.1e5
+    D = res.stiffness[0]
+    np.testing.assert_allclose(D, D.T, rtol=1e-12, atol=1e-12 * np.abs(D).max())

@@ -26,7 +26,8 @@ class PackingOptions3D:
     ``params.friction`` is restored. Quasi-static: unbalanced ratio <
     unbalanced_tol and every stress component within stress_tol * p0.
     max_steps bounds each of the two phases; dt = dt_safety times the critical
-    estimate ``params.critical_time_step3d``; Verlet skin skin_ratio * mean r."""
+    estimate ``params.critical_time_step3d`` (at most 0.4 with tangential
+    dashpots); Verlet skin skin_ratio * mean r."""
 
     n_particles: int = 900
     r_min: float = 0.0025
@@ -108,18 +109,28 @@ def random_spheres(n: int, r_min: float, r_max: float, fraction: float, seed: in
 
 def prepare_packing3d(options: PackingOptions3D, params: ContactParams) -> PreparationResult3D:
     """Build, compact (servo on all six stress components: s11 = s22 = s33 = -p0,
-    shear 0) with ``compaction_friction``, restore ``params.friction`` and
-    re-equilibrate. Raises MslearnInputError when p0 is not reached within
-    ``max_steps`` (naming p0 and the mean stress reached)."""
+    shear 0) with ``compaction_friction`` and no contact dashpots, restore the
+    friction and re-equilibrate under the servo; contact dashpots, if any, are
+    switched on last and the packing relaxed at the reached cell (with them the
+    servo oscillated: their rate-dependent stress feeds back through it). Raises
+    MslearnInputError when p0 is not
+    reached within ``max_steps`` (naming p0 and the mean stress reached)."""
     o = options
     x, rad, L = random_spheres(o.n_particles, o.r_min, o.r_max, o.initial_fraction, o.seed)
-    comp = params.replace(friction=min(o.compaction_friction, params.friction))
+    # compaction without contact dashpots: their rate-dependent stress fed back
+    # through the stress servo made it oscillate (p overshot, unbalanced ratio 0.8)
+    comp = params.replace(friction=min(o.compaction_friction, params.friction),
+                          viscous_damping=0.0, viscous_damping_t=0.0)  # fmt: skip
+    # tangential dashpots on the spheres' rotation (contact-point mass m/7) were
+    # unstable with the explicit update above 0.4 of the critical estimate
+    safety = min(o.dt_safety, 0.4) if params.viscous_damping_t > 0 else o.dt_safety
     st = SphereState.from_particles(
-        x, rad, np.eye(3) * L, comp, dt_safety=o.dt_safety, skin_ratio=o.skin_ratio
+        x, rad, np.eye(3) * L, comp, dt_safety=safety, skin_ratio=o.skin_ratio
     )
     tgt = np.array([-o.p0, -o.p0, -o.p0, 0.0, 0.0, 0.0])
     steps = 0
-    for phase_params in (comp, params):
+    nodash = params.replace(viscous_damping=0.0, viscous_damping_t=0.0)
+    for phase_params in (comp, nodash):
         st.set_params(phase_params)
         ctrl = make_control(
             1, mode=[1] * 6, strain_target=st.strain, stress_target=tgt, n_load=0,
@@ -134,6 +145,12 @@ def prepare_packing3d(options: PackingOptions3D, params: ContactParams) -> Prepa
             f"p0 = {o.p0:.6g} Pa not reached within max_steps = {o.max_steps}: mean stress "
             f"{p_reached:.6g} Pa (unbalanced ratio {d.unbalanced[0]:.3g})"
         )
+    if nodash != params:  # dashpots: switched on at the reached cell, relaxed there
+        st.set_params(params)
+        ctrl = make_control(1, strain_target=st.strain, n_relax=o.max_steps,
+                            unbalanced_tol=o.unbalanced_tol)  # fmt: skip
+        d = run_batch(st, ctrl)
+        steps += int(d.n_relax[0])
     # the servo strain history of the preparation is not loading history
     st.h_ref[:] = st.h
     st.strain[:] = 0.0
