@@ -10,6 +10,7 @@ import typer
 
 from mslearn.cli.calibrate import calibrate_femdem
 from mslearn.cli.resample import al_resample
+from mslearn.cli.study3d import triaxial_3d_calibration, triaxial_3d_femml
 
 #: study name -> (command, paper reference, old top-level alias)
 STUDIES = {
@@ -24,6 +25,18 @@ STUDIES = {
         "seed 003 Sec. 3, Table 6: CSUH / MCC calibrated on FEM-DEM Gauss-point "
         "histories, FEM vs FEM-DEM",
         "calibrate-femdem",
+    ),
+    "triaxial-3d-calibration": (
+        triaxial_3d_calibration,
+        "seed 003 Sec. 4.4, Tables 10-11: CSUH calibrated on 3D FEM-DEM CTC Gauss-point "
+        "curves, FEM-CSUH vs FEM-DEM on PTC",
+        None,
+    ),
+    "triaxial-3d-femml": (
+        triaxial_3d_femml,
+        "seed 000 Algorithm 2 in 3D: MLP committee trained on 3D FEM-DEM CTC data, FEM-ML "
+        "vs FEM-DEM on CTC and PTC, uncertainty sections",
+        None,
     ),
 }
 
@@ -58,4 +71,6 @@ def register(root: typer.Typer) -> None:
     """Add ``study`` and the old top-level aliases of its studies to ``root``."""
     root.add_typer(app, name="study")
     for name, (command, _what, alias) in STUDIES.items():
+        if alias is None:
+            continue
         root.command(alias, help=f"Alias of `mslearn study {name}`.")(command)
