@@ -113,8 +113,8 @@ def prepare_packing3d(options: PackingOptions3D, params: ContactParams) -> Prepa
     friction and re-equilibrate under the servo; contact dashpots, if any, are
     switched on last and the packing relaxed at the reached cell (with them the
     servo oscillated: their rate-dependent stress feeds back through it). Raises
-    MslearnInputError when p0 is not
-    reached within ``max_steps`` (naming p0 and the mean stress reached)."""
+    MslearnInputError when p0 is not reached within ``max_steps`` (naming p0
+    and the mean stress reached)."""
     o = options
     x, rad, L = random_spheres(o.n_particles, o.r_min, o.r_max, o.initial_fraction, o.seed)
     # compaction without contact dashpots: their rate-dependent stress fed back
