@@ -33,8 +33,10 @@ SMOKE_SPHERES, SMOKE_STRAIN = 150, 0.02
 class SphereRVEConfig(StrictModel):
     """3D packing and contact parameters (SI). Defaults: seed 003 Table 9 (900 spheres,
     diameters 5-9 mm, E = 600 MPa, kt/kn 0.8, friction 0.5, local damping 0.1, 2650 kg/m3,
-    100 kPa)."""
+    100 kPa). ``preset`` fills the fields from a named sphere-RVE set
+    (``micro.dem.presets.presets3d()``); fields given explicitly override it."""
 
+    preset: str | None = Field(None, description="sphere-RVE parameter set of a seed paper")
     n_particles: int = Field(900, ge=2, le=MAX_PARTICLES)
     r_min: float = Field(0.0025, gt=0, le=MAX_RADIUS)
     r_max: float = Field(0.0045, gt=0, le=MAX_RADIUS)
@@ -81,6 +83,9 @@ def load_config(path: Path | None, smoke: bool, test_path: str | None) -> Triaxi
     """Read and validate the TOML config (None: defaults); ``--path`` and ``--smoke``
     apply on top (a smoke run announces what it changed)."""
     raw = read_toml(path) if path is not None else {}
+    rve = raw.get("rve")
+    if isinstance(rve, dict) and isinstance(rve.get("preset"), str):
+        raw = {**raw, "rve": {**_preset_fields(rve["preset"]), **rve}}
     try:
         cfg = TriaxialConfig.model_validate(raw)
         if test_path is not None:
@@ -101,6 +106,19 @@ def load_config(path: Path | None, smoke: bool, test_path: str | None) -> Triaxi
         cfg.test.unload_at = [u for u in cfg.test.unload_at if u < cfg.test.axial_strain]
         announce(changes(before, cfg.model_dump()))
     return cfg
+
+
+def _preset_fields(name: str) -> dict:
+    """The ``[rve]`` fields of a named sphere-RVE preset (one clear line if unknown)."""
+    from mslearn.micro.dem.presets import preset3d
+
+    po, cp = preset3d(name)
+    keys = ("n_particles", "r_min", "r_max", "p0", "compaction_friction")
+    fields = {k: getattr(po, k) for k in keys}
+    for k in ("law", "young", "stiffness_ratio", "shear_modulus", "poisson", "friction",
+              "density", "local_damping", "rolling_stiffness", "rolling_friction"):  # fmt: skip
+        fields[k] = getattr(cp, k)
+    return fields
 
 
 def contact_params(c: SphereRVEConfig):

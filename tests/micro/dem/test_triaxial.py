@@ -126,3 +126,15 @@ def test_cli_triaxial_bad_path_is_one_line(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "path" in err[0]
+
+
+def test_cli_preset_fills_the_rve_table(tmp_path):
+    from mslearn.cli.rve_triaxial import load_config
+
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text('[rve]\npreset = "qu2023_m2_3d_small"\nseed = 3\n')
+    cfg = load_config(cfg_file, smoke=False, test_path=None)
+    assert cfg.rve.young == 8e8 and cfg.rve.n_particles == 200 and cfg.rve.seed == 3
+    cfg_file.write_text('[rve]\npreset = "nope"\n')
+    with pytest.raises(MslearnInputError, match="preset"):
+        load_config(cfg_file, smoke=False, test_path=None)
