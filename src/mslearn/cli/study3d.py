@@ -56,6 +56,9 @@ def triaxial_3d_calibration(
     elements: str | None = ElementsOption,
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Adam epochs."),
     lm_iter: int | None = typer.Option(None, "--lm-iter", min=0, help="LM iterations."),
+    bounds: str | None = typer.Option(
+        None, "--bounds", help="'wide' (default: kappa, lambda, m, nu, M widened) or 'table1'."
+    ),
     json_out: bool = JsonOption,
     smoke: bool = SmokeOption,
     overwrite: bool = OverwriteOption,
@@ -66,7 +69,7 @@ def triaxial_3d_calibration(
     (Table 10 parameters, Table 11 top-force MAE, peak, post-peak error, wall times)."""
     from mslearn.experiments.triaxial3d_chain import chain, summary
 
-    size = _size(smoke, particles, steps, elements, epochs=epochs, lm_iter=lm_iter)
+    size = _size(smoke, particles, steps, elements, epochs=epochs, lm_iter=lm_iter, bounds=bounds)
     settings = {"size": asdict(size), "cache": cache}
     out_dir = claim_out(out, "triaxial-3d-calibration", settings, overwrite, continue_same=True)
     report = chain(out_dir, size, cache)
