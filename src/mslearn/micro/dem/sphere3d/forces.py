@@ -42,12 +42,14 @@ from mslearn.micro.dem.sphere3d.contact import (
 )
 from mslearn.micro.dem.sphere3d.mat3 import cell_spin_dt
 
-N_WORK = 18
+N_WORK = 19
 
 
 class Work(NamedTuple):
-    """Scratch rows (cap,) of the force passes; the law pass overwrites u with the
-    force on j and a_i, a_j with the torques on i and j."""
+    """Scratch rows (cap,) of the force passes, one slot per *contact* (the pairs
+    in contact this step, compacted in pair order: ``idx`` their pair slots); the
+    law pass overwrites u with the force on j and a_i, a_j with the torques on i
+    and j."""
 
     dx: np.ndarray  # branch vector [m]
     dy: np.ndarray
@@ -67,6 +69,10 @@ class Work(NamedTuple):
     fsx: np.ndarray  # tangential spring [N] (copied from / back to q.fs each step)
     fsy: np.ndarray
     fsz: np.ndarray
+    fn: np.ndarray  # elastic normal force [N]
+    idx: np.ndarray  # (cap,) int64 pair slot of each contact
+    mask: np.ndarray  # (cap,) bool per pair slot: in contact
+    flag: np.ndarray  # (cap,) int8 0 open (law disagrees at the margin), 1 stuck, 2 sliding
 
 
 class ContactSums(NamedTuple):
@@ -104,84 +110,119 @@ def new_work(cap):
     """Uninitialised scratch rows for ``cap`` pair slots."""
     a = np.empty((N_WORK, cap))
     return Work(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
-                a[12], a[13], a[14], a[15], a[16], a[17])  # fmt: skip
+                a[12], a[13], a[14], a[15], a[16], a[17], a[18], np.empty(cap, np.int64),
+                np.empty(cap, np.bool_), np.empty(cap, np.int8))  # fmt: skip
 
 
-@njit(cache=True, **BORROWS)
-def pair_constants(p, q, npairs, w):
-    """Per-pair radii and reduced mass into the work rows (after each rebuild)."""
-    for c in range(npairs):
-        i = q.i[c]
-        j = q.j[c]
-        w.ri[c] = p.radius[i]
-        w.rj[c] = p.radius[j]
-        w.mstar[c] = p.mass[i] * p.mass[j] / (p.mass[i] + p.mass[j])
+@njit(inline="always")
+def _u(k):
+    """An index known to be non-negative (numba then skips the negative-index wrap:
+    about a third of the instructions of the gather loops)."""
+    return np.uint32(k)
+
+
+@njit(inline="always")
+def _entries(a):
+    """The nine entries of a (3, 3) matrix, row by row."""
+    return a[0, 0], a[0, 1], a[0, 2], a[1, 0], a[1, 1], a[1, 2], a[2, 0], a[2, 1], a[2, 2]
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
-def _gather(p, q, npairs, h, dh, dt, wc, w):
-    """Branch vectors, relative displacements, rotations over the step and the
-    tangential springs into ``w``; wc = (3,) tuple, the cell rotation over the step [rad]."""
-    s, v, om, pi, pj, pn, fs = p.s, p.v, p.w, q.i, q.j, q.shift, q.fs
-    h00, h01, h02, h10, h11, h12, h20, h21, h22 = (
-        h[0, 0],
-        h[0, 1],
-        h[0, 2],
-        h[1, 0],
-        h[1, 1],
-        h[1, 2],
-        h[2, 0],
-        h[2, 1],
-        h[2, 2],
-    )
-    d00, d01, d02, d10, d11, d12, d20, d21, d22 = (
-        dh[0, 0],
-        dh[0, 1],
-        dh[0, 2],
-        dh[1, 0],
-        dh[1, 1],
-        dh[1, 2],
-        dh[2, 0],
-        dh[2, 1],
-        dh[2, 2],
-    )
-    wcx, wcy, wcz = wc
-    dx, dy, dz, ux, uy, uz = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz
-    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
-    fsx, fsy, fsz = w.fsx, w.fsy, w.fsz
+def _select(p, q, npairs, h, clear, roll, w):
+    """Pass 1 over every pair slot: the slots of the pairs in contact
+    (``|d| < r_i + r_j``) into ``w.idx`` (ascending); returns their number. Pairs
+    out of contact get the law's values for an open pair (fs, fn, flag and, with
+    rolling resistance, mr = 0): every one when ``clear`` (the list is new, its
+    flags stale), else only those flagged in contact last step."""
+    s, rad, pi, pj, pn, mask = p.s, p.radius, q.i, q.j, q.shift, w.mask
+    pflag, pfn, pfs, pmr, idx = q.flag, q.fn, q.fs, q.mr, w.idx
+    h00, h01, h02, h10, h11, h12, h20, h21, h22 = _entries(h)
     for c in range(npairs):
-        i = pi[c]
-        j = pj[c]
+        i = _u(pi[c])
+        j = _u(pj[c])
         a = s[j, 0] - s[i, 0] + pn[c, 0]
         b = s[j, 1] - s[i, 1] + pn[c, 1]
         e = s[j, 2] - s[i, 2] + pn[c, 2]
-        dx[c] = h00 * a + h01 * b + h02 * e
-        dy[c] = h10 * a + h11 * b + h12 * e
-        dz[c] = h20 * a + h21 * b + h22 * e
-        ux[c] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
-        uy[c] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
-        uz[c] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
+        x = h00 * a + h01 * b + h02 * e
+        y = h10 * a + h11 * b + h12 * e
+        z = h20 * a + h21 * b + h22 * e
+        rs = rad[i] + rad[j]
+        mask[c] = x * x + y * y + z * z < rs * rs
+    k = 0
+    for c in range(npairs):
+        # branch-free compaction: slot k is written always, kept when in contact
+        inside = mask[c]
+        idx[k] = c
+        k += np.int64(inside)
+        if (clear | (pflag[c] != 0)) & (not inside):
+            pflag[c] = 0
+            pfn[c] = 0.0
+            for ax in range(3):
+                pfs[c, ax] = 0.0
+                if roll:
+                    pmr[c, ax] = 0.0
+    return k
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
+def _gather(p, q, nk, h, dh, dt, wc, visc, w):
+    """Pass 2 over the nk contacts: branch vectors, relative displacements, radii,
+    rotations over the step and the tangential springs (and the reduced masses
+    with dashpots) into ``w``; wc = (3,) tuple, the cell rotation over the step [rad]."""
+    s, v, om, rad, mass, pi, pj, pn, fs, idx = p.s, p.v, p.w, p.radius, p.mass, q.i, q.j, \
+        q.shift, q.fs, w.idx  # fmt: skip
+    h00, h01, h02, h10, h11, h12, h20, h21, h22 = _entries(h)
+    d00, d01, d02, d10, d11, d12, d20, d21, d22 = _entries(dh)
+    wcx, wcy, wcz = wc
+    dx, dy, dz, ux, uy, uz, ri, rj = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz, w.ri, w.rj
+    fsx, fsy, fsz = w.fsx, w.fsy, w.fsz
+    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
     # (separate loops: each writes at most six rows, so LLVM vectorises them)
-    for c in range(npairs):
-        i = pi[c]
-        j = pj[c]
-        aix[c] = om[i, 0] * dt + wcx
-        aiy[c] = om[i, 1] * dt + wcy
-        aiz[c] = om[i, 2] * dt + wcz
-        ajx[c] = om[j, 0] * dt + wcx
-        ajy[c] = om[j, 1] * dt + wcy
-        ajz[c] = om[j, 2] * dt + wcz
-    for c in range(npairs):
-        fsx[c] = fs[c, 0]
-        fsy[c] = fs[c, 1]
-        fsz[c] = fs[c, 2]
+    for k in range(nk):
+        c = _u(idx[k])
+        i = _u(pi[c])
+        j = _u(pj[c])
+        a = s[j, 0] - s[i, 0] + pn[c, 0]
+        b = s[j, 1] - s[i, 1] + pn[c, 1]
+        e = s[j, 2] - s[i, 2] + pn[c, 2]
+        dx[k] = h00 * a + h01 * b + h02 * e
+        dy[k] = h10 * a + h11 * b + h12 * e
+        dz[k] = h20 * a + h21 * b + h22 * e
+        ux[k] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
+        uy[k] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
+        uz[k] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
+    for k in range(nk):
+        c = _u(idx[k])
+        i = _u(pi[c])
+        j = _u(pj[c])
+        aix[k] = om[i, 0] * dt + wcx
+        aiy[k] = om[i, 1] * dt + wcy
+        aiz[k] = om[i, 2] * dt + wcz
+        ajx[k] = om[j, 0] * dt + wcx
+        ajy[k] = om[j, 1] * dt + wcy
+        ajz[k] = om[j, 2] * dt + wcz
+    for k in range(nk):
+        c = _u(idx[k])
+        ri[k] = rad[_u(pi[c])]
+        rj[k] = rad[_u(pj[c])]
+        fsx[k] = fs[c, 0]
+        fsy[k] = fs[c, 1]
+        fsz[k] = fs[c, 2]
+    if visc:
+        ms = w.mstar
+        for k in range(nk):
+            c = _u(idx[k])
+            mi = mass[_u(pi[c])]
+            mj = mass[_u(pj[c])]
+            ms[k] = mi * mj / (mi + mj)
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
 def _law_pass(prm, q, npairs, w):
-    """The contact law on every pair slot (open ones give zero force), branch-free.
+    """The contact law on the first ``npairs`` slots of ``w`` (the contacts; one the
+    law finds open gives zero force), branch-free.
 
-    Updates the spring rows w.fs*, q.fn, q.flag; overwrites the u rows with the
+    Updates the spring rows w.fs*, w.fn, w.flag; overwrites the u rows with the
     force on j (:func:`_torques` then turns it into the torques). Returns (9 sums
     f_a d_b, contacts, contacts beyond the overlap limit). Compiled once per law,
     with and without dashpots."""
@@ -205,7 +246,7 @@ def _law_loop(prm, q, npairs, w):
     dx, dy, dz, ux, uy, uz = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz
     aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
     ri, rj, ms, fsx, fsy, fsz = w.ri, w.rj, w.mstar, w.fsx, w.fsy, w.fsz
-    pfn, pflag = q.fn, q.flag
+    pfn, pflag = w.fn, w.flag
     visc = prm.visc_n > 0 or prm.visc_t > 0
     s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = nc = nbad = 0.0
     for c in range(npairs):
@@ -342,7 +383,7 @@ def _extras(prm, q, npairs, w, full, need_k):
                 k[A] += affine_term(kn_tan, kt, n, d, a, b, a, b)
         if full:
             fs2 = w.fsx[c] ** 2 + w.fsy[c] ** 2 + w.fsz[c] ** 2
-            e += contact_energy(prm, q.fn[c], fs2, ov, kt)
+            e += contact_energy(prm, w.fn[c], fs2, ov, kt)
             sf += math.sqrt(w.ux[c] ** 2 + w.uy[c] ** 2 + w.uz[c] ** 2)
             movr = max(movr, ov / min(r1, r2))
     return k[0], k[1], k[2], k[3], k[4], k[5], e, sf, movr
@@ -361,9 +402,10 @@ def _rolling(prm, q, npairs, w, mr):
         r1, r2 = w.ri[c], w.rj[c]
         rs = r1 + r2
         d2 = x * x + y * y + z * z
+        s = w.idx[c]
         if d2 >= rs * rs:
             for a in range(3):
-                q.mr[c, a] = 0.0
+                q.mr[s, a] = 0.0
                 mr[c, a] = 0.0
             continue
         dist = math.sqrt(d2)
@@ -377,7 +419,7 @@ def _rolling(prm, q, npairs, w, mr):
         tn = tx * nx + ty * ny + tz * nz
         phi = 0.5 * ((w.aix[c] + w.ajx[c]) * nx + (w.aiy[c] + w.ajy[c]) * ny
                      + (w.aiz[c] + w.ajz[c]) * nz)  # fmt: skip
-        mx, my, mz = carry_spring(q.mr[c, 0], q.mr[c, 1], q.mr[c, 2], nx, ny, nz, phi)
+        mx, my, mz = carry_spring(q.mr[s, 0], q.mr[s, 1], q.mr[s, 2], nx, ny, nz, phi)
         kr = prm.roll_k * kt * rr * rr
         mx -= kr * (tx - tn * nx)
         my -= kr * (ty - tn * ny)
@@ -386,7 +428,7 @@ def _rolling(prm, q, npairs, w, mr):
         mmax = prm.roll_eta * rr * kn * ov
         sc = mmax / mm if mm > mmax else 1.0
         mx, my, mz = mx * sc, my * sc, mz * sc
-        q.mr[c, 0], q.mr[c, 1], q.mr[c, 2] = mx, my, mz
+        q.mr[s, 0], q.mr[s, 1], q.mr[s, 2] = mx, my, mz
         mr[c, 0], mr[c, 1], mr[c, 2] = mx, my, mz
         if kr > 0:
             e += 0.5 * (mx * mx + my * my + mz * mz) / kr
@@ -404,53 +446,58 @@ def _flush(F, T, i, gx, gy, gz, tx, ty, tz):
 
 
 @njit(cache=True, **BORROWS)
-def _scatter(q, npairs, w, F, T, roll, mr):
-    """F (N, 3), T (N, 3) = sums of the pair forces and torques (and rolling moments);
-    the spring rows back into q.fs."""
-    pi, pj, fs = q.i, q.j, q.fs
+def _scatter(q, nk, w, F, T, roll, mr):
+    """F (N, 3), T (N, 3) = sums of the nk contacts' forces and torques (and rolling
+    moments); their springs, fn and flags back into the pair slots."""
+    pi, pj, fs, pfn, pflag, idx = q.i, q.j, q.fs, q.fn, q.flag, w.idx
     fxa, fya, fza, fsx, fsy, fsz = w.ux, w.uy, w.uz, w.fsx, w.fsy, w.fsz
     aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
-    for c in range(npairs):
-        fs[c, 0] = fsx[c]
-        fs[c, 1] = fsy[c]
-        fs[c, 2] = fsz[c]
+    for k in range(nk):
+        c = _u(idx[k])
+        fs[c, 0] = fsx[k]
+        fs[c, 1] = fsy[k]
+        fs[c, 2] = fsz[k]
+        pfn[c] = w.fn[k]
+        pflag[c] = w.flag[k]
     for k in range(F.shape[0]):
         for a in range(3):
             F[k, a] = 0.0
             T[k, a] = 0.0
-    # the list is grouped by i (built in ascending i): the i-side sums stay in
-    # registers over a run of equal i and are added once (any order is correct)
-    cur = pi[0] if npairs > 0 else 0
+    # the contacts are in pair order, grouped by i (built in ascending i): the
+    # i-side sums stay in registers over a run of equal i and are added once
+    cur = pi[idx[0]] if nk > 0 else 0
     gx = gy = gz = tx = ty = tz = 0.0
-    for c in range(npairs):
+    for k in range(nk):
+        c = _u(idx[k])
         i = pi[c]
-        j = pj[c]
+        j = _u(pj[c])
         if i != cur:
             _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
             cur = i
             gx = gy = gz = tx = ty = tz = 0.0
-        fx = fxa[c]
-        fy = fya[c]
-        fz = fza[c]
+        fx = fxa[k]
+        fy = fya[k]
+        fz = fza[k]
         F[j, 0] += fx
         F[j, 1] += fy
         F[j, 2] += fz
-        T[j, 0] += ajx[c]
-        T[j, 1] += ajy[c]
-        T[j, 2] += ajz[c]
+        T[j, 0] += ajx[k]
+        T[j, 1] += ajy[k]
+        T[j, 2] += ajz[k]
         gx -= fx
         gy -= fy
         gz -= fz
-        tx += aix[c]
-        ty += aiy[c]
-        tz += aiz[c]
-    if npairs > 0:
+        tx += aix[k]
+        ty += aiy[k]
+        tz += aiz[k]
+    if nk > 0:
         _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
     if roll:
-        for c in range(npairs):
+        for k in range(nk):
+            c = idx[k]
             for a in range(3):
-                T[pj[c], a] += mr[c, a]
-                T[pi[c], a] -= mr[c, a]
+                T[pj[c], a] += mr[k, a]
+                T[pi[c], a] -= mr[k, a]
 
 
 @njit(cache=True)
@@ -463,19 +510,20 @@ def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh):
     [N], T (N, 3) [N m] and the pair histories q.fs, q.fn, q.flag (q.mr with
     rolling resistance). ``full``: energy, sum |f| and the overlap ratio;
     ``need_k``: the servo stiffness diagonal; ``fresh``: the pair list changed
-    since the last call with this ``w``. Returns :class:`ContactSums`."""
-    if fresh:
-        pair_constants(p, q, npairs, w)
-    _gather(p, q, npairs, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), w)
+    since the last call (its flags are not those of its pairs). Pairs out of
+    contact are handled by the first pass alone. Returns :class:`ContactSums`."""
     roll = prm.roll_k > 0
-    e_roll = _rolling(prm, q, npairs, w, mr) if roll else 0.0
-    s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad = _law_pass(prm, q, npairs, w)
-    _torques(npairs, w)
+    nk = _select(p, q, npairs, c.h, fresh, roll, w)
+    visc = prm.visc_n > 0 or prm.visc_t > 0
+    _gather(p, q, nk, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), visc, w)
+    e_roll = _rolling(prm, q, nk, w, mr) if roll else 0.0
+    s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad = _law_pass(prm, q, nk, w)
+    _torques(nk, w)
     full = full or nbad > 0.0
     k0 = k1 = k2 = k3 = k4 = k5 = energy = sum_f = max_ov = 0.0
     if full or need_k:
-        k0, k1, k2, k3, k4, k5, energy, sum_f, max_ov = _extras(prm, q, npairs, w, full, need_k)
+        k0, k1, k2, k3, k4, k5, energy, sum_f, max_ov = _extras(prm, q, nk, w, full, need_k)
         energy += e_roll
-    _scatter(q, npairs, w, F, T, roll, mr)
+    _scatter(q, nk, w, F, T, roll, mr)
     return ContactSums(s00, s01, s02, s10, s11, s12, s20, s21, s22, k0, k1, k2, k3, k4, k5,
                        energy, sum_f, nc, max_ov)  # fmt: skip
