@@ -83,12 +83,18 @@ def train_committee(ctc_dir: Path, budget: FemMLBudget, out: Path):
 
 
 def last_step_fields(folder: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vertices (n, 3) [m], HEX8 cells (n_el, 8), last displacement (n, 3) [m]) of a 3D
-    run's ``fields.xdmf`` (meshio's hexahedron vertex order, as written)."""
+    """(vertices (n, 3) [m], HEX8 cells (n_el, 8) in the FEM mesh's (scikit-fem) vertex
+    order, the order :mod:`mslearn.report.fem_plots3d` expects; last displacement (n, 3)
+    [m] from the run's ``fields.xdmf``). The XDMF holds VTK-ordered cells, so the cells
+    come from the run's own mesh (rebuilt from its config.json)."""
+    from mslearn.workflows.results import run_config as folder_config
+
+    mesh = folder_config(folder).problem.build().disc.mesh
     with meshio.xdmf.TimeSeriesReader(str(Path(folder) / "fields.xdmf")) as r:
-        points, cells = r.read_points_cells()
+        r.read_points_cells()
         _, point_data, _ = r.read_data(r.num_steps - 1)
-    return points, cells[0].data, point_data["displacement"]
+    pts = mesh.p[:, : mesh.nvertices].T
+    return pts, mesh.t[:8].T, point_data["displacement"][: len(pts)]
 
 
 def uncertainty_sections(folder: Path, path: Path, title: str) -> dict:
