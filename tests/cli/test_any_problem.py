@@ -107,7 +107,12 @@ def test_study_list_and_aliases():
     r = mslearn("study", "--list")
     assert r.returncode == 0
     names = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
-    assert names == ["resampling", "femdem-calibration"]
+    assert names == [
+        "resampling",
+        "femdem-calibration",
+        "triaxial-3d-calibration",
+        "triaxial-3d-femml",
+    ]
     for alias in ("al-resample", "calibrate-femdem"):
         assert "Alias of mslearn study" in mslearn(alias, "--help").stdout
 

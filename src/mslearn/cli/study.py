@@ -56,7 +56,7 @@ def study(
     """Paper studies: reproduce a paper's table or figure."""
     if list_:
         for name, (_cmd, what, _alias) in STUDIES.items():
-            typer.echo(f"{name:<20} {what}")
+            typer.echo(f"{name:<24} {what}")
         raise typer.Exit()
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
