@@ -41,38 +41,9 @@ from mslearn.micro.dem.sphere3d.contact import (
     dashpot_coefficients_inline,
 )
 from mslearn.micro.dem.sphere3d.mat3 import cell_spin_dt
+from mslearn.micro.dem.sphere3d.near import Work, gather, near_list, new_work, store_history, u32
 
-N_WORK = 19
-
-
-class Work(NamedTuple):
-    """Scratch rows (cap,) of the force passes, one slot per *contact* (the pairs
-    in contact this step, compacted in pair order: ``idx`` their pair slots); the
-    law pass overwrites u with the force on j and a_i, a_j with the torques on i
-    and j."""
-
-    dx: np.ndarray  # branch vector [m]
-    dy: np.ndarray
-    dz: np.ndarray
-    ux: np.ndarray  # relative displacement over the step [m]; then the force on j [N]
-    uy: np.ndarray
-    uz: np.ndarray
-    aix: np.ndarray  # rotation of i over the step (own + cell) [rad]; then torque on i [N m]
-    aiy: np.ndarray
-    aiz: np.ndarray
-    ajx: np.ndarray  # the same for j
-    ajy: np.ndarray
-    ajz: np.ndarray
-    ri: np.ndarray  # radius of i [m] (filled after each rebuild)
-    rj: np.ndarray  # radius of j [m]
-    mstar: np.ndarray  # reduced mass [kg]
-    fsx: np.ndarray  # tangential spring [N] (copied from / back to q.fs each step)
-    fsy: np.ndarray
-    fsz: np.ndarray
-    fn: np.ndarray  # elastic normal force [N]
-    idx: np.ndarray  # (cap,) int64 pair slot of each contact
-    mask: np.ndarray  # (cap,) bool per pair slot: in contact
-    flag: np.ndarray  # (cap,) int8 0 open (law disagrees at the margin), 1 stuck, 2 sliding
+__all__ = ["ContactSums", "Work", "contact_forces", "new_work", "store_history"]
 
 
 class ContactSums(NamedTuple):
@@ -103,118 +74,6 @@ class ContactSums(NamedTuple):
     sum_force: float
     n_contacts: float
     max_overlap: float
-
-
-@njit(cache=True)
-def new_work(cap):
-    """Uninitialised scratch rows for ``cap`` pair slots."""
-    a = np.empty((N_WORK, cap))
-    return Work(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
-                a[12], a[13], a[14], a[15], a[16], a[17], a[18], np.empty(cap, np.int64),
-                np.empty(cap, np.bool_), np.empty(cap, np.int8))  # fmt: skip
-
-
-@njit(inline="always")
-def _u(k):
-    """An index known to be non-negative (numba then skips the negative-index wrap:
-    about a third of the instructions of the gather loops)."""
-    return np.uint32(k)
-
-
-@njit(inline="always")
-def _entries(a):
-    """The nine entries of a (3, 3) matrix, row by row."""
-    return a[0, 0], a[0, 1], a[0, 2], a[1, 0], a[1, 1], a[1, 2], a[2, 0], a[2, 1], a[2, 2]
-
-
-@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
-def _select(p, q, npairs, h, clear, roll, w):
-    """Pass 1 over every pair slot: the slots of the pairs in contact
-    (``|d| < r_i + r_j``) into ``w.idx`` (ascending); returns their number. Pairs
-    out of contact get the law's values for an open pair (fs, fn, flag and, with
-    rolling resistance, mr = 0): every one when ``clear`` (the list is new, its
-    flags stale), else only those flagged in contact last step."""
-    s, rad, pi, pj, pn, mask = p.s, p.radius, q.i, q.j, q.shift, w.mask
-    pflag, pfn, pfs, pmr, idx = q.flag, q.fn, q.fs, q.mr, w.idx
-    h00, h01, h02, h10, h11, h12, h20, h21, h22 = _entries(h)
-    for c in range(npairs):
-        i = _u(pi[c])
-        j = _u(pj[c])
-        a = s[j, 0] - s[i, 0] + pn[c, 0]
-        b = s[j, 1] - s[i, 1] + pn[c, 1]
-        e = s[j, 2] - s[i, 2] + pn[c, 2]
-        x = h00 * a + h01 * b + h02 * e
-        y = h10 * a + h11 * b + h12 * e
-        z = h20 * a + h21 * b + h22 * e
-        rs = rad[i] + rad[j]
-        mask[c] = x * x + y * y + z * z < rs * rs
-    k = 0
-    for c in range(npairs):
-        # branch-free compaction: slot k is written always, kept when in contact
-        inside = mask[c]
-        idx[k] = c
-        k += np.int64(inside)
-        if (clear | (pflag[c] != 0)) & (not inside):
-            pflag[c] = 0
-            pfn[c] = 0.0
-            for ax in range(3):
-                pfs[c, ax] = 0.0
-                if roll:
-                    pmr[c, ax] = 0.0
-    return k
-
-
-@njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
-def _gather(p, q, nk, h, dh, dt, wc, visc, w):
-    """Pass 2 over the nk contacts: branch vectors, relative displacements, radii,
-    rotations over the step and the tangential springs (and the reduced masses
-    with dashpots) into ``w``; wc = (3,) tuple, the cell rotation over the step [rad]."""
-    s, v, om, rad, mass, pi, pj, pn, fs, idx = p.s, p.v, p.w, p.radius, p.mass, q.i, q.j, \
-        q.shift, q.fs, w.idx  # fmt: skip
-    h00, h01, h02, h10, h11, h12, h20, h21, h22 = _entries(h)
-    d00, d01, d02, d10, d11, d12, d20, d21, d22 = _entries(dh)
-    wcx, wcy, wcz = wc
-    dx, dy, dz, ux, uy, uz, ri, rj = w.dx, w.dy, w.dz, w.ux, w.uy, w.uz, w.ri, w.rj
-    fsx, fsy, fsz = w.fsx, w.fsy, w.fsz
-    aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
-    # (separate loops: each writes at most six rows, so LLVM vectorises them)
-    for k in range(nk):
-        c = _u(idx[k])
-        i = _u(pi[c])
-        j = _u(pj[c])
-        a = s[j, 0] - s[i, 0] + pn[c, 0]
-        b = s[j, 1] - s[i, 1] + pn[c, 1]
-        e = s[j, 2] - s[i, 2] + pn[c, 2]
-        dx[k] = h00 * a + h01 * b + h02 * e
-        dy[k] = h10 * a + h11 * b + h12 * e
-        dz[k] = h20 * a + h21 * b + h22 * e
-        ux[k] = (v[j, 0] - v[i, 0]) * dt + d00 * a + d01 * b + d02 * e
-        uy[k] = (v[j, 1] - v[i, 1]) * dt + d10 * a + d11 * b + d12 * e
-        uz[k] = (v[j, 2] - v[i, 2]) * dt + d20 * a + d21 * b + d22 * e
-    for k in range(nk):
-        c = _u(idx[k])
-        i = _u(pi[c])
-        j = _u(pj[c])
-        aix[k] = om[i, 0] * dt + wcx
-        aiy[k] = om[i, 1] * dt + wcy
-        aiz[k] = om[i, 2] * dt + wcz
-        ajx[k] = om[j, 0] * dt + wcx
-        ajy[k] = om[j, 1] * dt + wcy
-        ajz[k] = om[j, 2] * dt + wcz
-    for k in range(nk):
-        c = _u(idx[k])
-        ri[k] = rad[_u(pi[c])]
-        rj[k] = rad[_u(pj[c])]
-        fsx[k] = fs[c, 0]
-        fsy[k] = fs[c, 1]
-        fsz[k] = fs[c, 2]
-    if visc:
-        ms = w.mstar
-        for k in range(nk):
-            c = _u(idx[k])
-            mi = mass[_u(pi[c])]
-            mj = mass[_u(pj[c])]
-            ms[k] = mi * mj / (mi + mj)
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", **BORROWS)
@@ -446,31 +305,23 @@ def _flush(F, T, i, gx, gy, gz, tx, ty, tz):
 
 
 @njit(cache=True, **BORROWS)
-def _scatter(q, nk, w, F, T, roll, mr):
-    """F (N, 3), T (N, 3) = sums of the nk contacts' forces and torques (and rolling
-    moments); their springs, fn and flags back into the pair slots."""
-    pi, pj, fs, pfn, pflag, idx = q.i, q.j, q.fs, q.fn, q.flag, w.idx
-    fxa, fya, fza, fsx, fsy, fsz = w.ux, w.uy, w.uz, w.fsx, w.fsy, w.fsz
+def _scatter(nk, w, F, T, roll, mr):
+    """F (N, 3), T (N, 3) = sums of the nk near slots' forces and torques (and
+    rolling moments)."""
+    ik, jk = w.ik, w.jk
+    fxa, fya, fza = w.ux, w.uy, w.uz
     aix, aiy, aiz, ajx, ajy, ajz = w.aix, w.aiy, w.aiz, w.ajx, w.ajy, w.ajz
-    for k in range(nk):
-        c = _u(idx[k])
-        fs[c, 0] = fsx[k]
-        fs[c, 1] = fsy[k]
-        fs[c, 2] = fsz[k]
-        pfn[c] = w.fn[k]
-        pflag[c] = w.flag[k]
     for k in range(F.shape[0]):
         for a in range(3):
             F[k, a] = 0.0
             T[k, a] = 0.0
-    # the contacts are in pair order, grouped by i (built in ascending i): the
+    # the slots are in pair order, grouped by i (built in ascending i): the
     # i-side sums stay in registers over a run of equal i and are added once
-    cur = pi[idx[0]] if nk > 0 else 0
+    cur = ik[0] if nk > 0 else u32(0)
     gx = gy = gz = tx = ty = tz = 0.0
     for k in range(nk):
-        c = _u(idx[k])
-        i = pi[c]
-        j = _u(pj[c])
+        i = ik[k]
+        j = jk[k]
         if i != cur:
             _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
             cur = i
@@ -494,28 +345,29 @@ def _scatter(q, nk, w, F, T, roll, mr):
         _flush(F, T, cur, gx, gy, gz, tx, ty, tz)
     if roll:
         for k in range(nk):
-            c = idx[k]
             for a in range(3):
-                T[pj[c], a] += mr[k, a]
-                T[pi[c], a] -= mr[k, a]
+                T[jk[k], a] += mr[k, a]
+                T[ik[k], a] -= mr[k, a]
 
 
 @njit(cache=True)
-def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh):
+def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh, moved):
     """Contact forces of one sphere RVE at its current geometry (the engine's force pass).
 
     p: Particles, q: Pairs (``npairs`` slots in use) and c: Cells of one RVE
     (``c.h`` and its last change ``c.dh`` [m] are read); prm: KernelParams;
     w: Work scratch, mr (cap, 3) scratch for rolling moments; writes F (N, 3)
-    [N], T (N, 3) [N m] and the pair histories q.fs, q.fn, q.flag (q.mr with
-    rolling resistance). ``full``: energy, sum |f| and the overlap ratio;
-    ``need_k``: the servo stiffness diagonal; ``fresh``: the pair list changed
-    since the last call (its flags are not those of its pairs). Pairs out of
-    contact are handled by the first pass alone. Returns :class:`ContactSums`."""
+    [N], T (N, 3) [N m]. The contact history (fs, fn, flag) is kept in ``w``
+    (:mod:`~mslearn.micro.dem.sphere3d.near`): :func:`store_history` writes it to
+    q (q.mr is written here with rolling resistance). ``full``: energy, sum |f|
+    and the overlap ratio; ``need_k``: the servo stiffness diagonal; ``fresh``:
+    the pair list changed since the last call with this ``w`` (or there was
+    none), q holds the history; ``moved``: max |v'| dt of the spheres since the
+    last call [m]. Returns :class:`ContactSums`."""
     roll = prm.roll_k > 0
-    nk = _select(p, q, npairs, c.h, fresh, roll, w)
     visc = prm.visc_n > 0 or prm.visc_t > 0
-    _gather(p, q, nk, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), visc, w)
+    nk = near_list(p, q, npairs, c.h, prm.skin, moved, fresh, roll, visc, w)
+    gather(p, q, nk, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), w)
     e_roll = _rolling(prm, q, nk, w, mr) if roll else 0.0
     s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad = _law_pass(prm, q, nk, w)
     _torques(nk, w)
@@ -524,6 +376,6 @@ def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh):
     if full or need_k:
         k0, k1, k2, k3, k4, k5, energy, sum_f, max_ov = _extras(prm, q, nk, w, full, need_k)
         energy += e_roll
-    _scatter(q, nk, w, F, T, roll, mr)
+    _scatter(nk, w, F, T, roll, mr)
     return ContactSums(s00, s01, s02, s10, s11, s12, s20, s21, s22, k0, k1, k2, k3, k4, k5,
                        energy, sum_f, nc, max_ov)  # fmt: skip

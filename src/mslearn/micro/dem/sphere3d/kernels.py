@@ -30,7 +30,7 @@ from numba import njit, prange
 
 from mslearn.micro.dem.disk2d.kernels import STATUS_TEXT
 from mslearn.micro.dem.sphere3d.arrays import BORROWS, kernel_params, rve_view
-from mslearn.micro.dem.sphere3d.forces import ContactSums, contact_forces, new_work
+from mslearn.micro.dem.sphere3d.forces import ContactSums, contact_forces, new_work, store_history
 from mslearn.micro.dem.sphere3d.mat3 import cell_from_strain, det3, stretch_deviation
 from mslearn.micro.dem.sphere3d.motion import Motion, integrate
 from mslearn.micro.dem.sphere3d.neighbours import build_pairs
@@ -256,6 +256,8 @@ def advance_one(p, q, c, prm, ctrl):
     unb, fresh = np.inf, True
     for it in range(total):
         if _list_stale(c, mo.max_disp, rmax, prm.skin):
+            if not fresh:
+                store_history(q, work)  # the rebuild carries it to the new list
             k = rebuild(p, q, c, prm.skin, npairs)
             if k < 0:
                 status, need = -4, -k
@@ -264,7 +266,8 @@ def advance_one(p, q, c, prm, ctrl):
             mo = Motion(mo.kinetic, mo.sum_force, 0.0, mo.max_move, mo.bad)
         in_load = it < n_load
         full = it == total - 1 or (not in_load and (done_relax + 1) % check == 0)
-        sums = contact_forces(p, q, npairs, c, prm, work, mr, F, T, full, servo, fresh)
+        sums = contact_forces(p, q, npairs, c, prm, work, mr, F, T, full, servo, fresh,
+                              mo.max_move)  # fmt: skip
         fresh = False
         if sums.max_overlap > prm.max_overlap:
             status = -3
@@ -285,6 +288,8 @@ def advance_one(p, q, c, prm, ctrl):
             done_relax += 1
             if (done_relax % check == 0 or it == total - 1) and _settled(ctrl, sig, unb, servo):
                 break
+    if not fresh:
+        store_history(q, work)
     if status == 0 and ctrl.n_relax > 0 and done_relax >= ctrl.n_relax:
         status = 0 if unb < ctrl.unbalanced_tol else 1
     return _report(status, (done_load, done_relax), unb, sig, sums, mo, c, need, nbuild)

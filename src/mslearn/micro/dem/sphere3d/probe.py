@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from mslearn.micro.dem.sphere3d.arrays import kernel_params, rve_view
-from mslearn.micro.dem.sphere3d.forces import ContactSums, contact_forces, new_work
+from mslearn.micro.dem.sphere3d.forces import ContactSums, contact_forces, new_work, store_history
 from mslearn.micro.dem.sphere3d.kernels import rebuild
 from mslearn.micro.dem.sphere3d.state import SphereState
 
@@ -39,8 +39,11 @@ def _rebuild_rve(parts, pairs, cells, params, p_off, c_off, r):
 def _evaluate_rve(parts, pairs, cells, params, p_off, c_off, r, full, need_k, F, T):
     p, q, c = rve_view(parts, pairs, cells, p_off, c_off, r)
     cap = q.i.shape[0]
-    return contact_forces(p, q, q.count[0], c, kernel_params(params[r]), new_work(cap),
-                          np.zeros((cap, 3)), F, T, full, need_k, True)  # fmt: skip
+    w = new_work(cap)
+    sums = contact_forces(p, q, q.count[0], c, kernel_params(params[r]), w,
+                          np.zeros((cap, 3)), F, T, full, need_k, True, 0.0)  # fmt: skip
+    store_history(q, w)
+    return sums
 
 
 def build_pair_list(state: SphereState, r: int = 0) -> int:
