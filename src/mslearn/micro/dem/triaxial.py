@@ -162,7 +162,7 @@ def _constant_p_targets(sig: np.ndarray, p0: float, b: float) -> tuple[float, fl
 
 
 #: strain between updates of the constant-p lateral stress targets
-TARGET_UPDATE_STRAIN = 2.5e-4
+TARGET_UPDATE_STRAIN = 1e-4
 
 
 def _increment(st, o: TriaxialOptions, lo: LoadOptions, d: float, sc: float, p0: float):
