@@ -32,7 +32,7 @@ from mslearn.micro.dem.disk2d.kernels import STATUS_TEXT
 from mslearn.micro.dem.sphere3d.arrays import BORROWS, kernel_params, rve_view
 from mslearn.micro.dem.sphere3d.forces import ContactSums, contact_forces, new_work, store_history
 from mslearn.micro.dem.sphere3d.mat3 import cell_from_strain, det3, stretch_deviation
-from mslearn.micro.dem.sphere3d.motion import Motion, integrate
+from mslearn.micro.dem.sphere3d.motion import Motion, integrate, per_component
 from mslearn.micro.dem.sphere3d.neighbours import build_pairs
 
 __all__ = ["STATUS_TEXT", "Control", "Report", "advance_batch", "advance_one"]
@@ -248,6 +248,7 @@ def advance_one(p, q, c, prm, ctrl):
     nP, cap = p.s.shape[0], q.i.shape[0]
     F, T, work, mr = np.zeros((nP, 3)), np.zeros((nP, 3)), new_work(cap), np.zeros((cap, 3))
     rmin, rmax = _radius_range(p.radius)
+    m3, i3 = per_component(p.mass, p.inertia)
     E0, rot0, hn, sig = c.strain.copy(), c.rotation.copy(), np.empty((3, 3)), np.zeros(6)
     sums = ContactSums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                        0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
@@ -274,7 +275,7 @@ def advance_one(p, q, c, prm, ctrl):
             break
         vol = _stress(sums, c.h, sig)
         _drive(c, ctrl, sig, sums, vol, E0, rot0, it, in_load, hn)
-        mo = integrate(p, F, T, hn, prm, full)
+        mo = integrate(p, F, T, hn, prm, full, m3, i3)
         _move_cell(c, hn)
         if full:
             unb = (mo.sum_force / nP) / (sums.sum_force / sums.n_contacts) \

@@ -29,41 +29,57 @@ class Motion(NamedTuple):
     bad: float  # 1: NaN or inf in the state
 
 
-@njit(inline="always")
-def _kick(v, F, i, a, alpha, m, dt):
-    """Damped velocity update of component a of row i: returns (v_new dt, on-step KE)."""
-    f = F[i, a]
-    v0 = v[i, a]
-    f -= alpha * abs(f) * np.sign(v0)
-    v1 = v0 + f / m * dt
-    v[i, a] = v1
-    va = 0.5 * (v1 + v0)
-    return v1 * dt, 0.5 * m * va * va
+@njit(cache=True, error_model="numpy", fastmath=FAST, **BORROWS)
+def _kick(v, F, m3, alpha, dt):
+    """Damped leapfrog kick of flat (3N,) rows: ``v += (F - alpha |F| sign(v)) / m dt``
+    with m3 (3N,) the mass (or inertia) per component; returns the on-step KE [J]."""
+    ke = 0.0
+    for k in range(v.shape[0]):
+        f = F[k]
+        v0 = v[k]
+        # sign(v0) without branches (np.sign's kept the loop scalar); 0 for v0 = 0
+        f -= alpha * abs(f) * ((1.0 if v0 > 0.0 else 0.0) - (1.0 if v0 < 0.0 else 0.0))
+        v1 = v0 + f / m3[k] * dt
+        v[k] = v1
+        va = 0.5 * (v1 + v0)
+        ke += 0.5 * m3[k] * va * va
+    return ke
+
+
+@njit(cache=True)
+def per_component(mass, inertia):
+    """(3N,) rows of the masses and of the inertias, one per velocity component."""
+    n = mass.shape[0]
+    m3 = np.empty(3 * n)
+    i3 = np.empty(3 * n)
+    for i in range(n):
+        for a in range(3):
+            m3[3 * i + a] = mass[i]
+            i3[3 * i + a] = inertia[i]
+    return m3, i3
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def integrate(p, F, T, h_new, prm, full):
+def integrate(p, F, T, h_new, prm, full, m3, i3):
     """Leapfrog update of one RVE's Particles ``p`` with Cundall local damping.
 
-    F, T (N, 3) [N], [N m]; h_new (3, 3) the cell at the end of the step.
+    F, T (N, 3) [N], [N m]; h_new (3, 3) the cell at the end of the step; m3,
+    i3 (3N,) from :func:`per_component`.
     ``v(t + dt/2) = v(t - dt/2) + F_damped / m dt``; ``s += h_new^-1 v dt``.
-    Returns a :class:`Motion` (maxima in a second loop so this one vectorises)."""
+    Returns a :class:`Motion` (the kicks are flat loops over the 3N components
+    so that they vectorise; maxima in a separate loop)."""
     dt = prm.dt
     alpha = prm.local_damping
-    s, v, om, mass, inertia, disp = p.s, p.v, p.w, p.mass, p.inertia, p.disp
+    n = p.s.shape[0]
+    s, v, disp = p.s, p.v, p.disp
+    ke = _kick(v.reshape(3 * n), F.reshape(3 * n), m3, alpha, dt)
+    ke += _kick(p.w.reshape(3 * n), T.reshape(3 * n), i3, alpha, dt)
     hi = np.empty((3, 3))
     inv3(h_new, hi)
-    ke = 0.0
-    for i in range(s.shape[0]):
-        m = mass[i]
-        rot = inertia[i]
-        d0, k0 = _kick(v, F, i, 0, alpha, m, dt)
-        d1, k1 = _kick(v, F, i, 1, alpha, m, dt)
-        d2, k2 = _kick(v, F, i, 2, alpha, m, dt)
-        _, k3 = _kick(om, T, i, 0, alpha, rot, dt)
-        _, k4 = _kick(om, T, i, 1, alpha, rot, dt)
-        _, k5 = _kick(om, T, i, 2, alpha, rot, dt)
-        ke += k0 + k1 + k2 + k3 + k4 + k5
+    for i in range(n):
+        d0 = v[i, 0] * dt
+        d1 = v[i, 1] * dt
+        d2 = v[i, 2] * dt
         disp[i, 0] += d0
         disp[i, 1] += d1
         disp[i, 2] += d2
