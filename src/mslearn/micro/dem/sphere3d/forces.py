@@ -367,7 +367,7 @@ def contact_forces(p, q, npairs, c, prm, w, mr, F, T, full, need_k, fresh, moved
     roll = prm.roll_k > 0
     visc = prm.visc_n > 0 or prm.visc_t > 0
     nk = near_list(p, q, npairs, c.h, prm.skin, moved, fresh, roll, visc, w)
-    gather(p, q, nk, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), w)
+    gather(p, nk, c.h, c.dh, prm.dt, cell_spin_dt(c.h, c.dh), w)
     e_roll = _rolling(prm, q, nk, w, mr) if roll else 0.0
     s00, s01, s02, s10, s11, s12, s20, s21, s22, nc, nbad = _law_pass(prm, q, nk, w)
     _torques(nk, w)
