@@ -2,7 +2,9 @@
 
 The 3D twin of :mod:`mslearn.micro.dem.disk2d.forces`; the middle pass applies
 the law of :mod:`~mslearn.micro.dem.sphere3d.contact` to contiguous scratch
-rows without branches so that LLVM can vectorise it.
+rows without branches so that LLVM can vectorise it. The passes run over the
+near list of :mod:`~mslearn.micro.dem.sphere3d.near` (the Verlet pairs that can
+touch before it is rebuilt), which also holds the contact history meanwhile.
 
 Kinematics (pair i-j): branch ``d = h (s_j - s_i + n)``; relative
 displacement of j w.r.t. i over the last step ``u = (v_j - v_i) dt + dh (s_j
