@@ -52,7 +52,8 @@ def _run(state: DEMState, steps: int) -> tuple[float, float, Diagnostics]:
     return time.perf_counter() - t0, time.process_time() - c0, d
 
 
-def _load() -> float:
+def load_average() -> float:
+    """The 1-minute load average (NaN where /proc/loadavg does not exist)."""
     try:
         return float(open("/proc/loadavg").read().split()[0])
     except OSError:  # pragma: no cover - not Linux
@@ -107,7 +108,7 @@ def run_benchmark(options: BenchOptions = BenchOptions()) -> dict:
                         step_time_us_per_rve=best / o.steps / R * 1e6 * th,
                         cpu_seconds=best_cpu,
                         particle_steps_per_cpu_s=R * o.n_particles * o.steps / best_cpu,
-                        load_average_1min=_load(),
+                        load_average_1min=load_average(),
                     )
                 )
     numba.set_num_threads(max_threads)

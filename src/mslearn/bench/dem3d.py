@@ -14,6 +14,7 @@ import time
 import numba
 import numpy as np
 
+from mslearn.bench.dem import load_average
 from mslearn.micro.dem.params import ContactParams
 from mslearn.micro.dem.sphere3d.engine import make_control, run_batch
 from mslearn.micro.dem.sphere3d.prepare import PackingOptions3D, prepare_packing3d
@@ -35,13 +36,6 @@ def _run(state: SphereState, steps: int):
     c0 = time.process_time()
     d = run_batch(state, ctrl)
     return time.perf_counter() - t0, time.process_time() - c0, d
-
-
-def _load() -> float:
-    try:
-        return float(open("/proc/loadavg").read().split()[0])
-    except OSError:  # pragma: no cover - not Linux
-        return float("nan")
 
 
 def sphere_throughput(
@@ -89,7 +83,7 @@ def sphere_throughput(
                 neighbour_builds_per_rve=float(diag.n_builds.mean()),
                 step_time_us_per_rve=best / steps / R * 1e6 * th,
                 sphere_steps_per_cpu_s=R * n * steps / best_cpu,
-                load_average_1min=_load(),
+                load_average_1min=load_average(),
             ))  # fmt: skip
     numba.set_num_threads(max_threads)
     one = [c for c in table if c["threads"] == 1]

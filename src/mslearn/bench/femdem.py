@@ -14,6 +14,42 @@ from pathlib import Path
 from mslearn.workflows.femdem import fem_dem_config, run_fem_dem
 
 
+def _measure(cfg, rve, mesh: str, workers: int, executor: str, particles: int) -> dict:
+    """Run ``cfg`` once in a temporary folder; the figures of one row (``rve``: one built
+    DEM material point, for its memory)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        s = run_fem_dem(cfg, Path(tmp) / "run", progress=False, points=[])
+        ds = Path(s["dataset"])
+        nbytes = sum(f.stat().st_size for f in ds.rglob("*") if f.is_file())
+    return {
+        "mesh": mesh,
+        "gauss_points": s["gauss_points"],
+        "particles_per_rve": particles,
+        "workers": workers,
+        "executor": executor,
+        "steps": s["steps"],
+        "iterations": s["iterations"],
+        "wall_per_iteration_s": s["solver_wall_s"] / max(s["iterations"], 1),
+        "dem_time_fraction": s["dem_time_fraction"],
+        "outside_dem_fraction": 1 - s["dem_time_fraction"],
+        "samples": s["samples"],
+        "samples_per_hour": s["samples"] / s["solver_wall_s"] * 3600,
+        "dataset_bytes_per_sample": nbytes / max(s["samples"], 1),
+        "memory_per_rve_bytes": 2 * rve.bytes_per_rve,  # committed + work copy
+    }
+
+
+def _with_speedups(rows: list[dict]) -> list[dict]:
+    base = rows[0]["wall_per_iteration_s"]
+    for r in rows:
+        r["speedup_vs_1_worker"] = base / r["wall_per_iteration_s"]
+    return rows
+
+
+def _execution(w: int, executor: str) -> dict:
+    return {"executor": "serial" if w == 1 else executor, "workers": w}
+
+
 def bench_femdem(
     mesh: str = "coarse",
     steps: int = 3,
@@ -24,6 +60,7 @@ def bench_femdem(
     """One row per worker count: per-iteration wall time and its DEM share, etc."""
     from mslearn.micro.dem.config import DEMMaterialConfig
 
+    rve = DEMMaterialConfig(n_particles=n_particles).build(1, 2, 1e5)
     rows = []
     for w in workers:
         data = {
@@ -31,37 +68,11 @@ def bench_femdem(
             "material": {"n_particles": n_particles},
             "solver": {"n_steps": steps},
             "output": {"xdmf": False, "plots": False},
-            "execution": {"executor": "serial" if w == 1 else executor, "workers": w},
+            "execution": _execution(w, executor),
         }
         cfg = fem_dem_config(data, mesh)
-        with tempfile.TemporaryDirectory() as tmp:
-            s = run_fem_dem(cfg, Path(tmp) / "run", progress=False, points=[])
-            ds = Path(s["dataset"])
-            nbytes = sum(f.stat().st_size for f in ds.rglob("*") if f.is_file())
-        mat_cfg = DEMMaterialConfig(n_particles=n_particles)
-        rve = mat_cfg.build(1, 2, 1e5)
-        rows.append(
-            {
-                "mesh": mesh,
-                "gauss_points": s["gauss_points"],
-                "particles_per_rve": n_particles,
-                "workers": w,
-                "executor": "serial" if w == 1 else executor,
-                "steps": s["steps"],
-                "iterations": s["iterations"],
-                "wall_per_iteration_s": s["solver_wall_s"] / max(s["iterations"], 1),
-                "dem_time_fraction": s["dem_time_fraction"],
-                "outside_dem_fraction": 1 - s["dem_time_fraction"],
-                "samples": s["samples"],
-                "samples_per_hour": s["samples"] / s["solver_wall_s"] * 3600,
-                "dataset_bytes_per_sample": nbytes / max(s["samples"], 1),
-                "memory_per_rve_bytes": 2 * rve.bytes_per_rve,  # committed + work copy
-            }
-        )
-    base = rows[0]["wall_per_iteration_s"]
-    for r in rows:
-        r["speedup_vs_1_worker"] = base / r["wall_per_iteration_s"]
-    return rows
+        rows.append(_measure(cfg, rve, mesh, w, data["execution"]["executor"], n_particles))
+    return _with_speedups(rows)
 
 
 def bench_femdem3d(
@@ -77,6 +88,7 @@ def bench_femdem3d(
 
     nx, ny, nz = mesh
     material = {"n_particles": n_particles, "r_min": 0.0025, "r_max": 0.0045}
+    rve = DEMMaterialConfig(**material).build(1, 3, 1e5)
     rows = []
     for w in workers:
         data = {
@@ -90,32 +102,9 @@ def bench_femdem3d(
             "material": material,
             "solver": {"n_steps": steps},
             "output": {"xdmf": False, "plots": False},
-            "execution": {"executor": "serial" if w == 1 else executor, "workers": w},
+            "execution": _execution(w, executor),
         }
         cfg = fem_dem_config(data)
-        with tempfile.TemporaryDirectory() as tmp:
-            s = run_fem_dem(cfg, Path(tmp) / "run", progress=False, points=[])
-            ds = Path(s["dataset"])
-            nbytes = sum(f.stat().st_size for f in ds.rglob("*") if f.is_file())
-        rve = DEMMaterialConfig(**material).build(1, 3, 1e5)
-        rows.append(
-            {
-                "mesh": f"{nx}x{ny}x{nz} HEX8",
-                "gauss_points": s["gauss_points"],
-                "particles_per_rve": n_particles,
-                "workers": w,
-                "executor": "serial" if w == 1 else executor,
-                "steps": s["steps"],
-                "iterations": s["iterations"],
-                "wall_per_iteration_s": s["solver_wall_s"] / max(s["iterations"], 1),
-                "dem_time_fraction": s["dem_time_fraction"],
-                "outside_dem_fraction": 1 - s["dem_time_fraction"],
-                "samples": s["samples"],
-                "dataset_bytes_per_sample": nbytes / max(s["samples"], 1),
-                "memory_per_rve_bytes": 2 * rve.bytes_per_rve,  # committed + work copy
-            }
-        )
-    base = rows[0]["wall_per_iteration_s"]
-    for r in rows:
-        r["speedup_vs_1_worker"] = base / r["wall_per_iteration_s"]
-    return rows
+        label = f"{nx}x{ny}x{nz} HEX8"
+        rows.append(_measure(cfg, rve, label, w, data["execution"]["executor"], n_particles))
+    return _with_speedups(rows)

@@ -122,21 +122,15 @@ def fem3d(
 ) -> None:
     """3D Newton iteration cost split into material, assembly and solve, HEX8 meshes from
     2x2x4 to 16x16x32 (Drucker-Prager triaxial)."""
+    from mslearn.bench.dem import load_average
     from mslearn.bench.fem3d import DEFAULT_SIZES, format_table, newton_cost_3d
 
     sizes = ((2, 2, 4), (4, 4, 8)) if smoke else DEFAULT_SIZES
     rows = newton_cost_3d(sizes, repeats=1 if smoke else repeats)
     if json_out:
-        typer.echo(json.dumps({"meshes": rows, "load_average": _load_average()}))
+        typer.echo(json.dumps({"meshes": rows, "load_average": load_average()}))
     else:
         typer.echo(format_table(rows))
-
-
-def _load_average() -> float:
-    try:
-        return float(open("/proc/loadavg").read().split()[0])
-    except OSError:  # pragma: no cover - not Linux
-        return float("nan")
 
 
 def register(root: typer.Typer) -> None:
