@@ -11,29 +11,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from mslearn.core.limits import MAX_PACKINGS, MAX_PARTICLES, MAX_RADIUS, Seed
 from mslearn.core.units import LengthValue, PressureValue
 from mslearn.materials.config import MaterialConfig, register_material
 from mslearn.micro.dem.disk2d.loading import LoadOptions
-from mslearn.micro.dem.inertial import strain_per_step
-from mslearn.micro.dem.params import P_THICK, ContactParams
+from mslearn.micro.dem.inertial import rve_strain_cap
+from mslearn.micro.dem.params import ContactParams
 from mslearn.micro.dem.prepare import PackingOptions
 
 #: DEM steps a relaxation may take (the default is 20 000)
 MAX_RELAX_STEPS = 10_000_000
-
-
-def quasi_static_strain_cap(template, inertial: float, pressure: float, dim: int) -> float:
-    """Strain per DEM step [-] that shears a one-RVE ``template`` (disks in 2D, spheres
-    in 3D) at the inertial number ``inertial`` at ``pressure`` [Pa]."""
-    r, m = template.radius, template.mass
-    vol = (4.0 / 3.0) * np.pi * r**3 if dim == 3 else np.pi * r**2 * template.params[0, P_THICK]
-    return strain_per_step(
-        inertial, float(template.dt[0]), float(2 * r.mean()), float(m.sum() / vol.sum()), pressure
-    )
 
 
 @register_material
@@ -138,7 +127,7 @@ class DEMMaterialConfig(MaterialConfig):
         templates = prepared_packings(packing, self.contact_params(), self.packings)
         eps = min(
             self.max_strain_per_step,
-            quasi_static_strain_cap(templates[0], self.max_inertial_number, p0, dim),
+            rve_strain_cap(templates[0], self.max_inertial_number, p0, dim),
         )
         options = LoadOptions(
             max_strain_per_step=eps,

@@ -21,7 +21,7 @@ from mslearn.core.errors import MslearnInputError
 from mslearn.micro.dem.disk2d.homogenise import homogenise
 from mslearn.micro.dem.disk2d.loading import MEAN_STRESS, STRAIN, STRESS, LoadOptions, load
 from mslearn.micro.dem.disk2d.state import DEMState
-from mslearn.micro.dem.inertial import QUASI_STATIC_INERTIAL_NUMBER, strain_per_step
+from mslearn.micro.dem.inertial import QUASI_STATIC_INERTIAL_NUMBER, rve_strain_cap
 
 TestKind = Literal["drained", "constant_volume", "constant_p"]
 RECORD_KEYS = (
@@ -162,9 +162,7 @@ def quasi_static_strain_step(
     the first RVE of ``state`` at ``pressure`` [Pa] has an inertial number <= ``max_inertial``."""
     if not pressure > 0:
         return max_strain_per_step
-    cap = strain_per_step(max_inertial, float(state.dt[0]), float(state.mean_diameter[0]),
-                          float(state.density[0]), pressure)  # fmt: skip
-    return min(max_strain_per_step, cap)
+    return min(max_strain_per_step, rve_strain_cap(state, max_inertial, pressure, 2))
 
 
 def principal_compression(s11, s22, s12):

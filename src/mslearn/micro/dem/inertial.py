@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from mslearn.micro.dem.params import P_THICK
+
 #: default bound on the inertial number of every DEM element test and DEM material
 QUASI_STATIC_INERTIAL_NUMBER = 1e-3
 
@@ -33,3 +35,14 @@ def strain_per_step(inertial: float, dt: float, mean_diameter: float, density: f
     """Strain per DEM step [-] that shears at the inertial number ``inertial``
     with time step ``dt`` [s] at pressure ``pressure`` [Pa]."""
     return inertial * dt / (mean_diameter * math.sqrt(density / pressure))
+
+
+def rve_strain_cap(template, inertial: float, pressure: float, dim: int) -> float:
+    """Strain per DEM step [-] that shears the first RVE of ``template`` (a disk state in
+    2D, a sphere state in 3D) at the inertial number ``inertial`` at ``pressure`` [Pa];
+    d_mean and the density come from its radii and masses, dt from its parameters."""
+    a, b = int(template.p_off[0]), int(template.p_off[1])
+    r, m = template.radius[a:b], template.mass[a:b]
+    vol = (4.0 / 3.0) * np.pi * r**3 if dim == 3 else np.pi * r**2 * template.params[0, P_THICK]
+    rho = float(m.sum() / vol.sum())
+    return strain_per_step(inertial, float(template.dt[0]), float(2 * r.mean()), rho, pressure)

@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.micro.dem.inertial import QUASI_STATIC_INERTIAL_NUMBER, strain_per_step
+from mslearn.micro.dem.inertial import QUASI_STATIC_INERTIAL_NUMBER, rve_strain_cap
 from mslearn.micro.dem.sphere3d.homogenise import homogenise
 from mslearn.micro.dem.sphere3d.loading import STRAIN, STRESS, LoadOptions, load
 from mslearn.micro.dem.sphere3d.state import SphereState
@@ -111,22 +111,11 @@ def principal_compression3(stress: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(t)[..., ::-1]
 
 
-def _mean_diameter(st: SphereState) -> float:
-    return float(2.0 * st.radius[st.p_off[0] : st.p_off[1]].mean())
-
-
-def _density(st: SphereState) -> float:
-    r = st.radius[st.p_off[0] : st.p_off[1]]
-    return float(st.mass[st.p_off[0] : st.p_off[1]].sum() / (4.0 / 3.0 * np.pi * (r**3).sum()))
-
-
 def quasi_static_strain_step(st: SphereState, o: TriaxialOptions, pressure: float) -> float:
     """Strain per DEM step: ``max_strain_per_step`` capped so I <= max_inertial_number at p."""
     if not pressure > 0:
         return o.max_strain_per_step
-    cap = strain_per_step(o.max_inertial_number, float(st.dt[0]), _mean_diameter(st),
-                          _density(st), pressure)  # fmt: skip
-    return min(o.max_strain_per_step, cap)
+    return min(o.max_strain_per_step, rve_strain_cap(st, o.max_inertial_number, pressure, 3))
 
 
 def _record(rec: dict[str, list], st: SphereState, res, steps: int, axial: float) -> None:
