@@ -138,3 +138,10 @@ def test_cli_preset_fills_the_rve_table(tmp_path):
     cfg_file.write_text('[rve]\npreset = "nope"\n')
     with pytest.raises(MslearnInputError, match="preset"):
         load_config(cfg_file, smoke=False, test_path=None)
+
+
+def test_stress_controlled_ctc_at_a_lower_confining_pressure(spheres):
+    """Consolidation to 50 kPa first; the strain per step is re-capped at the new p."""
+    r = _run(spheres, path="ctc", confining=5e4)
+    assert r.summary["initial_mean_stress_Pa"] == pytest.approx(5e4, rel=0.03)
+    assert r.summary["inertial_number"] <= 1e-3

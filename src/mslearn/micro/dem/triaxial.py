@@ -200,19 +200,20 @@ def triaxial_test(state: SphereState, options: TriaxialOptions = TriaxialOptions
     o = options
     st = state.copy()
     p0 = float(-homogenise(st).stress[0, :3].mean())
-    eps = quasi_static_strain_step(st, o, p0)
-    lo = LoadOptions(max_strain_per_step=eps, relax=o.relax, unbalanced_tol=o.unbalanced_tol,
-                     max_relax_steps=o.max_relax_steps,
-                     servo_max_strain_per_step=o.servo_factor * eps)  # fmt: skip
     rec: dict[str, list] = {k: [] for k in RECORD_KEYS}
     steps = 0
     sc = p0 if o.confining is None else o.confining
     if o.path != "isotropic" and abs(sc - p0) > 0.01 * p0:
+        eps = quasi_static_strain_step(st, o, min(p0, sc))
         res = _consolidate(st, LoadOptions(max_strain_per_step=eps, relax=True,
                                            servo_max_strain_per_step=o.servo_factor * eps),
                            sc)  # fmt: skip
         steps += int(res.steps_load[0] + res.steps_relax[0])
         p0 = float(-res.stress[0, :3].mean())
+    eps = quasi_static_strain_step(st, o, p0)  # at the pressure the shear starts from
+    lo = LoadOptions(max_strain_per_step=eps, relax=o.relax, unbalanced_tol=o.unbalanced_tol,
+                     max_relax_steps=o.max_relax_steps,
+                     servo_max_strain_per_step=o.servo_factor * eps)  # fmt: skip
     _record(rec, st, None, steps, 0.0)
     if o.path == "isotropic":
         _isotropic(st, o, lo, rec, steps, p0, progress)
