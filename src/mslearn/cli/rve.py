@@ -192,7 +192,7 @@ def biaxial(
         unload_by=t.unload_by, relax=t.relax, max_inertial_number=t.max_inertial_number,
     )  # fmt: skip
     settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
-    out = _claim(out, "rve_biaxial", "rve biaxial", settings, overwrite, config)
+    out = claim_rve_run(out, "rve_biaxial", "rve biaxial", settings, overwrite, config)
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     prep = _prepare(cfg.rve)
     prep.state.save(out / "packing.npz")
@@ -202,12 +202,7 @@ def biaxial(
             prep.state, opts, progress=lambda ea: bar.update(task, completed=abs(ea))
         )
     rec = res.records
-    with open(out / "curves.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        keys = list(rec)
-        w.writerow(keys)
-        for k in range(len(rec[keys[0]])):
-            w.writerow([f"{rec[c][k]:.10g}" for c in keys])
+    write_curves(rec, out / "curves.csv")
     plots = _plots(rec, out)
     summary = dict(
         res.summary,
@@ -243,7 +238,7 @@ def prepare(
     """Prepare an isotropically consolidated packing and save it (packing.npz)."""
     cfg = load_config(config, smoke)
     settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
-    out = _claim(out, "rve_packing", "rve prepare", settings, overwrite, config)
+    out = claim_rve_run(out, "rve_packing", "rve prepare", settings, overwrite, config)
     prep = _prepare(cfg.rve)
     prep.state.save(out / "packing.npz")
     h = prep.homogenised
@@ -264,11 +259,22 @@ def prepare(
         typer.echo(f"packing saved to {out / 'packing.npz'}")
 
 
-def _claim(out, default: str, command: str, settings: dict, overwrite: bool, config) -> Path:
+def claim_rve_run(out, default: str, command: str, settings: dict, overwrite: bool, config) -> Path:
+    """The run folder of an ``rve`` command (``config``: its input file, or None)."""
     from mslearn.core.runfolder import RunSpec, claim
 
     spec = RunSpec(command, settings, {"config_file": config}, (config,) if config else ())
     return claim(out, default, spec, overwrite=overwrite)
+
+
+def write_curves(rec: dict, path: Path) -> None:
+    """An element test's records (name -> (m,) array) as a CSV table, one row per record."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        keys = list(rec)
+        w.writerow(keys)
+        for k in range(len(rec[keys[0]])):
+            w.writerow([f"{rec[c][k]:.10g}" for c in keys])
 
 
 def register(root: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Literal
@@ -174,15 +173,6 @@ def _plots(rec: dict, out: Path) -> list[str]:
     return ["stress_strain.png", "stress_path.png"]
 
 
-def _write_curves(rec: dict, path: Path) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        keys = list(rec)
-        w.writerow(keys)
-        for k in range(len(rec[keys[0]])):
-            w.writerow([f"{rec[c][k]:.10g}" for c in keys])
-
-
 def _write_sequences(rec: dict, p0: float, cfg: TriaxialConfig, path: Path) -> None:
     """The test as a one-path 3D sequence dataset (strain, stress (1, steps, 6))."""
     from mslearn.data.sequences import SequenceDataset, save
@@ -214,13 +204,14 @@ def triaxial(
     plots, summary.json and the packing."""
     from rich.progress import Progress
 
+    from mslearn.cli.rve import claim_rve_run, write_curves
     from mslearn.micro.dem.triaxial import TriaxialOptions, triaxial_test
 
     cfg = load_config(config, smoke, test_path)
     t = cfg.test
     opts = TriaxialOptions(**t.model_dump(exclude={"unload_at"}), unload_at=tuple(t.unload_at))
     settings = {"config": cfg.model_dump(mode="json"), "smoke": smoke}
-    out = _claim(out, f"rve_triaxial_{t.path}", settings, overwrite, config)
+    out = claim_rve_run(out, f"rve_triaxial_{t.path}", "rve triaxial", settings, overwrite, config)
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     prep = prepare(cfg.rve)
     if not prep.converged:
@@ -233,7 +224,7 @@ def triaxial(
         task = bar.add_task(f"{t.path} triaxial", total=t.axial_strain)
         res = triaxial_test(prep.state, opts, progress=lambda e: bar.update(task, completed=e))
     rec = res.records
-    _write_curves(rec, out / "curves.csv")
+    write_curves(rec, out / "curves.csv")
     _write_sequences(rec, cfg.rve.p0, cfg, out / "sequences.zarr")
     plots = _plots(rec, out)
     summary = dict(
@@ -255,13 +246,6 @@ def triaxial(
         f"{summary['volumetric_strain_final']:+.4f}, e0 {summary['e0']:.3f}, inertial number "
         f"{summary['inertial_number']:.1e}; results in {out}"
     )
-
-
-def _claim(out, default: str, settings: dict, overwrite: bool, config) -> Path:
-    from mslearn.core.runfolder import RunSpec, claim
-
-    spec = RunSpec("rve triaxial", settings, {"config_file": config}, (config,) if config else ())
-    return claim(out, default, spec, overwrite=overwrite)
 
 
 def register(app: typer.Typer) -> None:

@@ -94,11 +94,13 @@ def _copy_control(c: Control) -> Control:
     return Control(*[np.array(a) for a in c])
 
 
-def _raise_failures(d: Diagnostics, active: np.ndarray) -> None:
+def raise_failures(d, active: np.ndarray, status_text=STATUS_TEXT, what: str = "DEM RVE") -> None:
+    """Raise :class:`DEMFailure` for the first RVE of ``active`` (R,) whose diagnostics ``d``
+    report a fault (status < 0; -4, pair capacity, is not a fault); ``what`` names it."""
     for r in np.flatnonzero(active & (d.status < 0) & (d.status != -4)):
         st = int(d.status[r])
         raise DEMFailure(
-            f"DEM RVE {r} stopped at step {int(d.step[r])}: {STATUS_TEXT[st]} "
+            f"{what} {r} stopped at step {int(d.step[r])}: {status_text[st]} "
             f"(max overlap/radius {d.max_overlap[r]:.3g}, kinetic energy "
             f"{d.kinetic_energy[r]:.3g} J)",
             rve=int(r),
@@ -126,7 +128,7 @@ def run_batch(state: DEMState, control: Control, max_regrow: int = 4) -> Diagnos
         rows[active] = out[active]
         tot_load += d.n_load
         tot_relax += d.n_relax
-        _raise_failures(d, active)
+        raise_failures(d, active)
         grow = active & (d.status == -4)
         if not grow.any():
             break

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from mslearn.core.errors import MslearnInputError
-from mslearn.micro.dem.disk2d.engine import DEMFailure
+from mslearn.micro.dem.disk2d.engine import DEMFailure, raise_failures
 from mslearn.micro.dem.sphere3d.kernels import STATUS_TEXT, Control, Report, advance_batch
 from mslearn.micro.dem.sphere3d.state import PAIR_CAPACITY_PER_PARTICLE, SphereState
 
@@ -85,19 +85,6 @@ def make_control(n: int, **kw: object) -> Control:
     return Control(**vals)
 
 
-def _raise_failures(d: Diagnostics3D, active: np.ndarray) -> None:
-    for r in np.flatnonzero(active & (d.status < 0) & (d.status != -4)):
-        st = int(d.status[r])
-        raise DEMFailure(
-            f"DEM sphere RVE {r} stopped at step {int(d.step[r])}: {STATUS_TEXT[st]} "
-            f"(max overlap/radius {d.max_overlap[r]:.3g}, kinetic energy "
-            f"{d.kinetic_energy[r]:.3g} J)",
-            rve=int(r),
-            step=int(d.step[r]),
-            status=st,
-        )
-
-
 def run_batch(state: SphereState, control: Control, max_regrow: int = 4) -> Diagnostics3D:
     """Advance ``state`` in place under ``control`` (one row per RVE); returns the
     :class:`Diagnostics3D` (steps summed over capacity regrowths)."""
@@ -117,7 +104,7 @@ def run_batch(state: SphereState, control: Control, max_regrow: int = 4) -> Diag
         rows[active] = out[active]
         tot_load += d.n_load
         tot_relax += d.n_relax
-        _raise_failures(d, active)
+        raise_failures(d, active, STATUS_TEXT, "DEM sphere RVE")
         grow = active & (d.status == -4)
         if not grow.any():
             break
