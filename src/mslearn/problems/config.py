@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.limits import (
@@ -39,14 +46,42 @@ __all__ = [
 ]
 
 
-class SolverConfig(StrictModel):
-    """``[solver]``: load steps and implicit Newton options (seed 000 Algorithm 1).
+#: ``[solver]`` fields that only the implicit (Newton) solver reads
+IMPLICIT_FIELDS = (
+    "max_iterations",
+    "tol_displacement",
+    "tol_residual",
+    "max_cuts",
+    "accept_on_residual",
+    "acceleration",
+)
+#: ``[solver]`` fields that only the explicit (central-difference) solver reads
+EXPLICIT_FIELDS = (
+    "density",
+    "duration",
+    "transit_times",
+    "time_step",
+    "safety",
+    "local_damping",
+    "mass_damping",
+    "mass_scaling",
+)
 
-    Tolerances are relative; ``max_cuts`` is how often a step may be halved
-    when it does not converge.
+
+class SolverConfig(StrictModel):
+    """``[solver]``: the solver type, its load (output) steps and its options.
+
+    ``type = "implicit"`` (default): load stepping with Newton iterations (seed 000
+    Algorithm 1); tolerances are relative, ``max_cuts`` is how often a step may be
+    halved when it does not converge. ``type = "explicit"``: central difference with a
+    lumped mass (seed 003 Eq. 1-4, Algorithm 1); ``n_steps`` output steps over a loading
+    of ``duration`` seconds, each made of as many stable time steps as it needs. An
+    explicit field left out takes the solver's default (``mslearn.fem.solvers.explicit``);
+    a field of the other solver type is refused.
     """
 
-    n_steps: int = Field(100, gt=0, le=MAX_LOAD_STEPS)
+    type: Literal["implicit", "explicit"] = Field("implicit", description="solver kind")
+    n_steps: int = Field(100, gt=0, le=MAX_LOAD_STEPS, description="load (output) steps")
     max_iterations: int = Field(30, gt=0, le=MAX_NEWTON_ITERATIONS)
     tol_displacement: float = Field(1e-6, gt=0, description="Algorithm 1 e_u tolerance")
     tol_residual: float = Field(1e-6, gt=0)
@@ -57,10 +92,52 @@ class SolverConfig(StrictModel):
     acceleration: Literal["auto", "aitken", "none"] = Field(
         "auto", description="Aitken relaxation of Newton corrections ('auto': secant D only)"
     )
+    density: float | None = Field(None, gt=0, description="explicit: bulk density [kg/m3]")
+    duration: float | None = Field(
+        None, gt=0, description="explicit: physical time of the loading [s]"
+    )
+    transit_times: float | None = Field(
+        None, gt=0, description="explicit, no duration: loading time in P-wave transit times"
+    )
+    time_step: float | None = Field(
+        None, gt=0, description="explicit: time step [s] (default: safety x critical)"
+    )
+    safety: float | None = Field(
+        None, gt=0, le=1, description="explicit: fraction of the critical time step"
+    )
+    local_damping: float | None = Field(
+        None, ge=0, lt=1, description="explicit: local non-viscous damping coefficient"
+    )
+    mass_damping: float | None = Field(
+        None, ge=0, description="explicit: mass-proportional damping [1/s]"
+    )
+    mass_scaling: bool | None = Field(
+        None, description="explicit: scale element masses so that time_step is stable"
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_type(self) -> SolverConfig:
+        other = EXPLICIT_FIELDS if self.type == "implicit" else IMPLICIT_FIELDS
+        for name in other:  # a default value is no choice (a dumped config carries them all)
+            value = getattr(self, name)
+            if value is not None and value != type(self).model_fields[name].default:
+                raise ValueError(
+                    f"{name} = {value!r} is an option of the "
+                    f"{'explicit' if self.type == 'implicit' else 'implicit'} solver; this "
+                    f"[solver] has type = {self.type!r}"
+                )
+        return self
 
     def options(self) -> NewtonOptions:
         """These fields as the implicit solver's :class:`NewtonOptions`."""
-        return NewtonOptions(**self.model_dump())
+        return NewtonOptions(n_steps=self.n_steps, **{k: getattr(self, k) for k in IMPLICIT_FIELDS})
+
+    def explicit_options(self):
+        """These fields as the explicit solver's ``ExplicitOptions`` (unset ones: its defaults)."""
+        from mslearn.fem.solvers.explicit import ExplicitOptions
+
+        given = {k: getattr(self, k) for k in EXPLICIT_FIELDS if getattr(self, k) is not None}
+        return ExplicitOptions(n_steps=self.n_steps, **given)
 
 
 class OutputConfig(StrictModel):

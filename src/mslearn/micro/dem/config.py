@@ -61,7 +61,19 @@ class DEMMaterialConfig(MaterialConfig):
         description="the strain per DEM step is capped so the shear at p0 "
         "has at most this inertial number (quasi-static below 1e-3)",
     )
-    relax: bool = True
+    relax: bool = Field(True, description="false: loading steps only, no relaxation")
+    relaxation: Literal["equilibrium", "fixed"] = Field(
+        "equilibrium",
+        description="after each strain increment: relax to unbalanced_tol (seed 003's "
+        "equilibrium criterion) or run a fixed number of DEM steps (dem_steps)",
+    )
+    dem_steps: int = Field(
+        1,
+        ge=1,
+        le=MAX_RELAX_STEPS,
+        description="DEM steps per material call at least; relaxation = 'fixed': exactly this "
+        "many unless the increment needs more at max_strain_per_step",
+    )
     unbalanced_tol: float = Field(1e-4, gt=0)
     max_relax_steps: int = Field(20_000, ge=0, le=MAX_RELAX_STEPS)
     tangent: Literal["contact", "perturbation"] = "contact"
@@ -129,12 +141,23 @@ class DEMMaterialConfig(MaterialConfig):
             self.max_strain_per_step,
             rve_strain_cap(templates[0], self.max_inertial_number, p0, dim),
         )
-        options = LoadOptions(
-            max_strain_per_step=eps,
-            relax=self.relax,
+        return DEMMaterial(
+            templates,
+            stop - start,
+            self.load_options(eps),
+            tangent=self.tangent,
+            point_offset=start,
+        )
+
+    def load_options(self, max_strain_per_step: float) -> LoadOptions:
+        """How each material call loads the RVEs: the strain increment in steps of at most
+        ``max_strain_per_step``, at least ``dem_steps`` steps, then relaxation to
+        ``unbalanced_tol`` (``relaxation = "equilibrium"``, seed 003 Sec. 2.2) or none
+        (``"fixed"``: the DEM steps per call are fixed, the cost per macro step known)."""
+        return LoadOptions(
+            max_strain_per_step=max_strain_per_step,
+            relax=self.relax and self.relaxation == "equilibrium",
             unbalanced_tol=self.unbalanced_tol,
             max_relax_steps=self.max_relax_steps,
-        )
-        return DEMMaterial(
-            templates, stop - start, options, tangent=self.tangent, point_offset=start
+            min_steps=self.dem_steps,
         )
