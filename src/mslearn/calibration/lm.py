@@ -8,10 +8,18 @@ condition ~1e6) it needs tens of thousands of epochs. Gauss-Newton uses the
 curvature J^T J and converges in tens of iterations once in the basin; the
 Marquardt damping (J^T J + mu diag(J^T J)) makes it robust far from it.
 
-J = dr / d ln(phi) by central differences (2 k + 1 forward passes per
-iteration, no backward pass: the sub-step count depends on the strain only, so
-r is smooth in the parameters away from the elastic-plastic switches). Steps
-are projected onto the bounds of seed 003 Table 1.
+Two backends minimise the same r(theta), theta = ln(phi), within the bounds of
+seed 003 Table 1 (or overrides):
+
+* ``"scipy"``: :func:`scipy.optimize.least_squares` (trust-region reflective,
+  bounds ln l_i <= theta_i <= ln u_i) with the exact Jacobian dr/dtheta from
+  torch reverse-mode autograd (:func:`autograd_jacobian`), in lm_scipy.py;
+* ``"hand"``: the Marquardt-scaled damped Gauss-Newton loop below with steps
+  projected onto the bounds, by default with a central-difference Jacobian
+  (2 k forward passes; the sub-step count depends on the strain only, so r is
+  smooth in the parameters away from the elastic-plastic switches).
+
+notes/calibration_lm.md compares them side by side.
 """
 
 from __future__ import annotations
@@ -29,11 +37,19 @@ from mslearn.constitutive.models.base import Model
 from mslearn.core.errors import MslearnInputError
 from mslearn.data.sequences import SequenceDataset
 
+#: the LM backends (module docstring); the first is the default
+BACKENDS = ("scipy", "hand")
+#: how J = dr / d ln(phi) is computed: torch autograd (exact) or central differences
+JACOBIANS = ("autograd", "fd")
+#: the bounded least_squares methods of the scipy backend
+SCIPY_METHODS = ("dogbox", "trf")
+
 
 @dataclass(frozen=True)
 class LMOptions:
     """Settings of :func:`levenberg_marquardt`: iteration budget, difference step,
-    initial damping mu0, stopping tolerances and optional bound overrides."""
+    initial damping mu0 (hand backend), stopping tolerances, optional bound overrides,
+    the backend and the Jacobian (None: "autograd" for scipy, "fd" for hand)."""
 
     max_iter: int = 60
     rel_step: float = 1e-6  # central-difference step in ln(phi)
@@ -43,13 +59,32 @@ class LMOptions:
     max_seconds: float | None = None
     #: name -> (lower, upper) replacing the model's bounds (Table 1) in the projection
     bounds: dict[str, tuple[float, float]] | None = None
+    backend: str = BACKENDS[0]
+    jacobian: str | None = None
+    #: least_squares method of the scipy backend: "trf" or "dogbox" (both take bounds)
+    scipy_method: str = "dogbox"
+
+    def jacobian_method(self) -> str:
+        """The Jacobian in use ("autograd" | "fd"), checked with the backend."""
+        if self.backend not in BACKENDS:
+            raise MslearnInputError(f"LM backend {self.backend!r}; expected one of {BACKENDS}")
+        jac = self.jacobian or ("autograd" if self.backend == "scipy" else "fd")
+        if jac not in JACOBIANS:
+            raise MslearnInputError(f"LM jacobian {jac!r}; expected one of {JACOBIANS}")
+        if self.scipy_method not in SCIPY_METHODS:
+            raise MslearnInputError(
+                f"LM scipy_method {self.scipy_method!r}; expected one of {SCIPY_METHODS}"
+            )
+        return jac
 
 
 @dataclass
 class LMResult:
     """Outcome of :func:`levenberg_marquardt`: final parameters and loss, iterations,
-    wall time [s], per-iteration history ("loss", "mu", "t", "params", and "stop"
-    when it ended on a non-finite Jacobian)."""
+    wall time [s], per-iteration history ("loss", "t", "params", cumulative "nfev" and
+    "njev"; "mu" for the hand backend; "stop" when it ended on a non-finite Jacobian),
+    residual evaluations nfev (those inside a difference Jacobian not counted), Jacobian
+    evaluations njev, the backend and Jacobian used and why it stopped."""
 
     params: dict[str, float]
     loss: float
@@ -58,6 +93,11 @@ class LMResult:
     history: dict[str, list] = field(default_factory=dict)
     singular_values: np.ndarray | None = None  # of J at the end (log-parameters)
     jacobian: np.ndarray | None = None  # J at the last iterate (before its step)
+    nfev: int = 0
+    njev: int = 0
+    backend: str = "hand"
+    jacobian_method: str = "fd"
+    message: str = ""
 
 
 def residuals(model: Model, params: dict[str, float], batch: Batch, integ) -> np.ndarray:
@@ -87,7 +127,84 @@ def _fd_jacobian(res_of, theta: np.ndarray, h: float) -> np.ndarray:
     return np.array(cols).T
 
 
-def _damped_step(jac, r, loss, theta, mu, res_of, project, loss_of, tries: int = 12):
+def autograd_jacobian(r_of, theta: np.ndarray, mode: str = "jacrev") -> np.ndarray:
+    """Exact (n_residuals, k) Jacobian of the torch function ``r_of`` (k,) -> (n,) at theta.
+
+    "jacrev": torch.func.jacrev (reverse mode, vectorised over the n rows; falls back
+    to "vjp2" where an operation has no batching rule); "vjp2": k Jacobian-vector
+    products by differentiating the vector-Jacobian product u -> J^T u (double backward).
+    """
+    th = torch.as_tensor(np.asarray(theta, dtype=np.float64))
+    with torch.enable_grad():
+        if mode == "jacrev":
+            try:
+                return torch.func.jacrev(r_of)(th).detach().numpy()
+            except RuntimeError:
+                mode = "vjp2"
+        if mode != "vjp2":
+            raise MslearnInputError(f"autograd_jacobian mode {mode!r}; expected jacrev or vjp2")
+        th = th.clone().requires_grad_(True)
+        r = r_of(th)
+        u = torch.zeros_like(r, requires_grad=True)
+        (g,) = torch.autograd.grad(r, th, grad_outputs=u, create_graph=True)
+        cols = [torch.autograd.grad(g[j], u, retain_graph=True)[0] for j in range(th.numel())]
+    return torch.stack(cols, 1).detach().numpy()
+
+
+class LogResiduals:
+    """r(theta) of :func:`residuals` over theta = ln(phi[names]) (the other parameters
+    held at ``phi``), the parameters clipped to ``bounds``; counts evaluations."""
+
+    def __init__(self, model, phi, names, bounds, batch: Batch, integ, rel_step=1e-6):
+        self.model, self.phi, self.names, self.bounds = model, phi, names, bounds
+        self.batch, self.integ, self.rel_step = batch, integ, rel_step
+        target = batch.target if batch.mask is None else batch.target[batch.mask]
+        self.scale = math.sqrt(float((target**2).sum()))
+        self.rows = None if batch.mask is None else torch.nonzero(batch.mask, as_tuple=True)
+        self.nfev = self.njev = 0
+
+    def theta(self, p: dict) -> np.ndarray:
+        """ln of the ``names`` entries of the parameters p."""
+        return np.log([p[k] for k in self.names])
+
+    def params(self, t) -> dict[str, float]:
+        """Parameters of coordinates t, each clipped to its bounds."""
+        t = np.clip(t, -50.0, 50.0)
+        p = {**self.phi, **{k: float(math.exp(v)) for k, v in zip(self.names, t, strict=True)}}
+        return {k: min(max(v, self.bounds[k][0]), self.bounds[k][1]) for k, v in p.items()}
+
+    def __call__(self, t) -> np.ndarray:
+        """(n,) residuals at t (one counted evaluation)."""
+        self.nfev += 1
+        return residuals(self.model, self.params(t), self.batch, self.integ)
+
+    def torch_residuals(self, t: torch.Tensor) -> torch.Tensor:
+        """(n,) residuals as a differentiable function of t (k,), no clipping."""
+        prm = {k: torch.tensor(v, dtype=torch.float64) for k, v in self.phi.items()}
+        prm.update({k: torch.exp(t[i]) for i, k in enumerate(self.names)})
+        diff = predict(self.model, prm, self.batch, self.integ) - self.batch.target
+        if self.rows is not None:
+            diff = diff[self.rows]
+        return (diff / self.scale).reshape(-1)
+
+    def jacobian(self, t, method: str) -> np.ndarray:
+        """(n, k) dr/dtheta at t: "autograd" (exact) or "fd" (central, step rel_step)."""
+        self.njev += 1
+        if method == "autograd":
+            return autograd_jacobian(self.torch_residuals, t)
+        return _fd_jacobian(
+            lambda x: residuals(self.model, self.params(x), self.batch, self.integ),
+            np.asarray(t, dtype=np.float64),
+            self.rel_step,
+        )
+
+
+def loss_of(r: np.ndarray) -> float:
+    """||r||^2, infinite when r is not finite."""
+    return float(r @ r) if np.isfinite(r).all() else math.inf
+
+
+def _damped_step(jac, r, loss, theta, mu, res_of, project, tries: int = 12):
     """Marquardt-scaled damped Gauss-Newton step: ((theta, r, loss) of the first step that
     lowers the loss, or None; the updated damping mu). mu / 3 on success, x 4 on a
     rejected step, x 10 on a singular system."""
@@ -116,71 +233,94 @@ def levenberg_marquardt(
     integration: IntegrationOptions,
     options: LMOptions | None = None,
 ) -> LMResult:
-    """Minimise the normalised stress loss over ``names`` (log-parameters) from ``init``."""
+    """Minimise the normalised stress loss over ``names`` (log-parameters) from ``init``
+    with the backend of ``options`` (module docstring)."""
     opts = options or LMOptions()
+    method = opts.jacobian_method()
     bounds = resolve_bounds(model, opts.bounds)
     phi = {**model.defaults(), **init}
     for k in names:
         if k not in bounds:
             raise MslearnInputError(f"LM: {k!r} is not a {model.name} parameter")
     check_bounds(model, phi, opts.bounds)
+    prob = LogResiduals(model, phi, names, bounds, Batch.from_dataset(data), integration)
+    prob.rel_step = opts.rel_step
+    if opts.backend == "scipy":
+        from mslearn.calibration.lm_scipy import scipy_lm
 
-    def to_theta(p: dict) -> np.ndarray:
-        return np.log([p[k] for k in names])
+        return scipy_lm(prob, opts, method)
+    return _hand_lm(prob, opts, method)
 
-    def params_of(t) -> dict:
-        """Parameters of coordinates t, each clipped to its bounds (Table 1)."""
-        t = np.clip(t, -50.0, 50.0)
-        p = {**phi, **{k: float(math.exp(v)) for k, v in zip(names, t, strict=True)}}
-        return {k: min(max(v, bounds[k][0]), bounds[k][1]) for k, v in p.items()}
 
-    def project(t) -> np.ndarray:
-        return to_theta(params_of(t))
+def record_iteration(hist: dict, prob: LogResiduals, theta, loss: float, t0: float) -> None:
+    """Append one iteration (loss, time since t0, parameters, evaluation counts)."""
+    hist["loss"].append(loss)
+    hist["t"].append(time.perf_counter() - t0)
+    hist["params"].append(prob.params(theta))
+    hist["nfev"].append(prob.nfev)
+    hist["njev"].append(prob.njev)
 
-    batch = Batch.from_dataset(data)
-    theta = to_theta(phi)
 
-    def loss_of(r):
-        return float(r @ r) if np.isfinite(r).all() else math.inf
+def new_history() -> dict[str, list]:
+    """Empty per-iteration history lists of an :class:`LMResult`."""
+    return {k: [] for k in ("loss", "t", "params", "nfev", "njev")}
 
-    t0 = time.perf_counter()
-    r = residuals(model, params_of(theta), batch, integration)
-    loss, mu = loss_of(r), opts.mu0
+
+def start_loss(prob: LogResiduals, theta) -> tuple[np.ndarray, float]:
+    """(r, loss) at the start; a non-finite loss raises :class:`MslearnInputError`."""
+    r = prob(theta)
+    loss = loss_of(r)
     if not math.isfinite(loss):
         raise MslearnInputError("LM: the start parameters give a non-finite stress")
-    hist: dict[str, list] = {
-        "loss": [loss],
-        "mu": [mu],
-        "t": [time.perf_counter() - t0],
-        "params": [params_of(theta)],
-    }
-    jac = None
-    it, rel = 0, math.inf
+    return r, loss
+
+
+def _hand_lm(prob: LogResiduals, opts: LMOptions, method: str) -> LMResult:
+    """The hand-written damped Gauss-Newton loop with projected steps."""
+    t0 = time.perf_counter()
+    theta = prob.theta(prob.phi)
+    r, loss = start_loss(prob, theta)
+    mu = opts.mu0
+    hist = new_history()
+    hist["mu"] = [mu]
+    record_iteration(hist, prob, theta, loss, t0)
+    jac, it, rel, message = None, 0, math.inf, "max_iter"
     while it < opts.max_iter:
         it += 1
-        jac = _fd_jacobian(
-            lambda t: residuals(model, params_of(t), batch, integration), theta, opts.rel_step
-        )
+        jac = prob.jacobian(theta, method)
         if not np.isfinite(jac).all():  # a perturbation left the admissible region
             hist["stop"] = ["non-finite Jacobian"]
+            message = "non-finite Jacobian"
             break
         found, mu = _damped_step(
-            jac, r, loss, theta, mu,
-            lambda t: residuals(model, params_of(t), batch, integration), project, loss_of,
-        )  # fmt: skip
+            jac, r, loss, theta, mu, prob, lambda t: prob.theta(prob.params(t))
+        )
         improved = found is not None
         if improved:
             rel = (loss - found[2]) / max(loss, 1e-300)
             theta, r, loss = found
-        hist["loss"].append(loss)
         hist["mu"].append(mu)
-        hist["t"].append(time.perf_counter() - t0)
-        hist["params"].append(params_of(theta))
-        if not improved or loss < opts.tol_loss or rel < opts.tol_rel_change:
-            break
-        if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
+        record_iteration(hist, prob, theta, loss, t0)
+        message = _hand_stop(improved, loss, rel, opts, t0)
+        if message:
             break
     sv = None
     if jac is not None and np.isfinite(jac).all():
         sv = np.linalg.svd(jac, compute_uv=False)
-    return LMResult(params_of(theta), loss, it, time.perf_counter() - t0, hist, sv, jac)
+    return LMResult(
+        prob.params(theta), loss, it, time.perf_counter() - t0, hist, sv, jac,
+        prob.nfev, prob.njev, "hand", method, message or "max_iter",
+    )  # fmt: skip
+
+
+def _hand_stop(improved: bool, loss: float, rel: float, opts: LMOptions, t0: float) -> str:
+    """Why the hand loop stops after this iteration ("" to go on)."""
+    if not improved:
+        return "no step lowers the loss"
+    if loss < opts.tol_loss:
+        return "tol_loss"
+    if rel < opts.tol_rel_change:
+        return "tol_rel_change"
+    if opts.max_seconds is not None and time.perf_counter() - t0 > opts.max_seconds:
+        return "max_seconds"
+    return ""
