@@ -46,7 +46,8 @@ def _rel(a, b) -> float:
 @pytest.mark.parametrize("lode", ["none", "exponential", "ts"])
 def test_autograd_jacobian_matches_central_differences(lode):
     """dr / d ln(phi) of all seven identifiable CSUH parameters, away from the truth
-    (residuals not zero), by jacrev and by the double-backward products: both equal
+    (residuals not zero), by forward mode ("ts": its fallback) and by the double-backward
+    products: both equal
     the central differences (step 1e-6, truncation ~1e-12) to 1e-6 relative, column
     by column; the torch residuals equal lm.residuals."""
     truth = CSUH(LodeOptions(lode)).defaults()
@@ -59,7 +60,7 @@ def test_autograd_jacobian_matches_central_differences(lode):
         r_t = prob.torch_residuals(torch.as_tensor(theta)).numpy()
     np.testing.assert_allclose(r_t, r, rtol=0, atol=1e-12)
     fd = _fd_jacobian(prob, theta, 1e-6)
-    for mode in ("jacrev", "vjp2"):
+    for mode in ("jacfwd", "vjp2"):
         jac = autograd_jacobian(prob.torch_residuals, theta, mode)
         assert jac.shape == (r.size, len(CSUH_IDENTIFIABLE))
         for j in range(jac.shape[1]):
@@ -197,3 +198,31 @@ def test_scipy_beats_or_matches_hand_on_scheme3_with_noise():
         out[backend] = res
     assert out["scipy"].loss <= out["hand"].loss * (1 + 1e-6)
     assert out["scipy"].njev <= out["hand"].njev
+
+
+def test_cli_adam_then_lm_from_config_and_command_line(tmp_path):
+    """[lm] in the config asks for 2 hand iterations; --lm-backend scipy overrides the
+    backend: the summary reports the LM stage, which lowers Adam's loss, and params.json
+    holds its parameters (Adam's in params_adam.json)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from mslearn.cli.main import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[model]\nname = "mcc"\n[lm]\niterations = 2\nbackend = "hand"\n')
+    out = tmp_path / "run"
+    args = ["calibrate", str(cfg), "--smoke", "--json", "--out", str(out), "--lm-backend", "scipy"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    lm = summary["lm"]
+    assert lm["backend"] == "scipy" and lm["jacobian"] == "autograd"
+    assert 1 <= lm["iterations"] <= 2 and lm["final_loss"] < lm["initial_loss"]
+    assert json.loads((out / "params.json").read_text()) == summary["params"]
+    assert (out / "params_adam.json").exists() and (out / "lm.json").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[lm]\nbackend = "minpack"\n')
+    r = CliRunner().invoke(app, ["calibrate", str(bad), "--smoke"])
+    assert r.exit_code == 2 and "backend" in r.output and "minpack" in r.output

@@ -16,6 +16,11 @@ trainable = ["kappa", "lam", "N", "Z", "m", "nu", "M"]   # default: all
 split = [0.8, 0.1, 0.1]
 seed = 0
 
+[lm]                     # Levenberg-Marquardt after Adam (same training curves)
+iterations = 0           # 0: Adam only
+backend = "scipy"        # scipy (least_squares, exact autograd Jacobian) | hand
+# jacobian = "autograd"  # autograd | fd (default: autograd for scipy, fd for hand)
+
 [init]                   # start values (model defaults otherwise)
 M = 1.1
 ```
@@ -31,6 +36,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from mslearn.calibration.calibrate import CalibrationOptions
+from mslearn.calibration.lm import LMOptions
 from mslearn.constitutive.factory import SCHEMES, make_model
 from mslearn.core.errors import MslearnInputError
 from mslearn.core.limits import MAX_EPOCHS, MAX_LEARNING_RATE, Seed
@@ -74,11 +80,26 @@ class CalibrationSection(StrictModel):
         return self
 
 
+class LMSection(StrictModel):
+    """``[lm]``: the Levenberg-Marquardt stage after Adam (lm.py); 0 iterations: none."""
+
+    iterations: int = Field(0, ge=0, le=1000)
+    backend: Literal["scipy", "hand"] = "scipy"
+    jacobian: Literal["autograd", "fd"] | None = None
+
+    def options(self, bounds=None) -> LMOptions:
+        """The :class:`LMOptions` of this section (``bounds`` as the Adam stage's)."""
+        return LMOptions(
+            max_iter=self.iterations, backend=self.backend, jacobian=self.jacobian, bounds=bounds
+        )
+
+
 class CalibrateConfig(StrictModel):
     """The whole ``mslearn calibrate`` config (module docstring); parameter names are checked."""
 
     model: ModelSection = Field(default_factory=ModelSection)
     calibration: CalibrationSection = Field(default_factory=CalibrationSection)
+    lm: LMSection = Field(default_factory=LMSection)
     init: dict[str, float] = Field(default_factory=dict)
     init_offset: float | None = Field(None, ge=0, lt=1)
 

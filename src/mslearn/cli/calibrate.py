@@ -24,16 +24,38 @@ def calibrate(
     data: Path | None = typer.Option(
         None, "--data", help="Sequence dataset (.npz or Zarr); built-in synthetic if omitted."
     ),
+    lm_iter: int | None = typer.Option(
+        None,
+        "--lm-iter",
+        min=0,
+        help="Levenberg-Marquardt iterations after Adam (0: Adam only; default: [lm] iterations).",
+    ),
+    lm_backend: str | None = typer.Option(
+        None,
+        "--lm-backend",
+        help="LM backend: 'scipy' (least_squares, exact autograd Jacobian) or 'hand' "
+        "(central differences); default: [lm] backend.",
+    ),
     out: Path | None = OutOption,
     json_out: bool = JsonOption,
     smoke: bool = SmokeOption,
     overwrite: bool = OverwriteOption,
     debug: bool = DebugOption,
 ) -> None:
-    """Calibrate a model (seed 003 Eq. 17-18, Adam) and write params.json, history, plots."""
+    """Calibrate a model (seed 003 Eq. 17-18, Adam, optionally then Levenberg-Marquardt) and
+    write params.json, history, plots."""
     from mslearn.calibration.workflow import CalibrateRequest, run_calibrate
 
-    req = CalibrateRequest(config, data, out, smoke, progress=not json_out, overwrite=overwrite)
+    req = CalibrateRequest(
+        config,
+        data,
+        out,
+        smoke,
+        progress=not json_out,
+        overwrite=overwrite,
+        lm_iter=lm_iter,
+        lm_backend=lm_backend,
+    )
     summary = run_calibrate(req)
     if summary["status"] != "ok":
         typer.echo(
@@ -45,8 +67,16 @@ def calibrate(
     if json_out:
         print_json(summary)
     else:
+        lm = summary["lm"]
+        stage = (
+            ""
+            if lm is None
+            else (
+                f"; LM ({lm['backend']}) {lm['iterations']} iterations, loss {lm['final_loss']:.4e}"
+            )
+        )
         typer.echo(
-            f"best epoch {summary['best_epoch']}, loss {summary['best_loss']:.4e}; "
+            f"best epoch {summary['best_epoch']}, loss {summary['best_loss']:.4e}{stage}; "
             f"params in {summary['out']}"
         )
 
