@@ -18,7 +18,7 @@ seed = 0
 
 [lm]                     # Levenberg-Marquardt after Adam (same training curves)
 iterations = 0           # 0: Adam only
-backend = "scipy"        # scipy (least_squares, exact autograd Jacobian) | hand
+backend = "hand"         # hand (central differences) | scipy (least_squares, exact Jacobian)
 # jacobian = "autograd"  # autograd | fd (default: autograd for scipy, fd for hand)
 
 [init]                   # start values (model defaults otherwise)
@@ -84,7 +84,7 @@ class LMSection(StrictModel):
     """``[lm]``: the Levenberg-Marquardt stage after Adam (lm.py); 0 iterations: none."""
 
     iterations: int = Field(0, ge=0, le=1000)
-    backend: Literal["scipy", "hand"] = "scipy"
+    backend: Literal["hand", "scipy"] = "hand"
     jacobian: Literal["autograd", "fd"] | None = None
 
     def options(self, bounds=None) -> LMOptions:

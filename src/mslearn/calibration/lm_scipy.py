@@ -52,6 +52,10 @@ def scipy_lm(prob: LogResiduals, opts: LMOptions, method: str) -> LMResult:
     hist = new_history()
     state = {"theta": theta0, "loss": loss0, "jac": None, "it": 0, "message": ""}
     record_iteration(hist, prob, theta0, loss0, t0)
+    if opts.max_iter <= 0:
+        return LMResult(prob.params(theta0), loss0, 0, time.perf_counter() - t0, hist,
+                        nfev=prob.nfev, backend="scipy", jacobian_method=method,
+                        message="max_iter")  # fmt: skip
 
     def jac(t):
         j = prob.jacobian(t, method)
@@ -86,7 +90,7 @@ def scipy_lm(prob: LogResiduals, opts: LMOptions, method: str) -> LMResult:
     sv = np.linalg.svd(j, compute_uv=False) if j is not None else None
     return LMResult(
         prob.params(theta), loss, state["it"], time.perf_counter() - t0, hist, sv, j,
-        prob.nfev, prob.njev, "scipy", method, message,
+        prob.nfev, prob.njev, "scipy", method, message, prob.fd_fallbacks,
     )  # fmt: skip
 
 

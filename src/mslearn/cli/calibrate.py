@@ -33,8 +33,8 @@ def calibrate(
     lm_backend: str | None = typer.Option(
         None,
         "--lm-backend",
-        help="LM backend: 'scipy' (least_squares, exact autograd Jacobian) or 'hand' "
-        "(central differences); default: [lm] backend.",
+        help="LM backend: 'hand' (damped Gauss-Newton, central differences) or 'scipy' "
+        "(least_squares, exact autograd Jacobian); default: [lm] backend ('hand').",
     ),
     out: Path | None = OutOption,
     json_out: bool = JsonOption,
