@@ -112,6 +112,7 @@ def test_study_list_and_aliases():
         "femdem-calibration",
         "triaxial-3d-calibration",
         "triaxial-3d-femml",
+        "seed003",
     ]
     for alias in ("al-resample", "calibrate-femdem"):
         assert "Alias of mslearn study" in mslearn(alias, "--help").stdout

@@ -11,6 +11,7 @@ import typer
 from mslearn.cli.calibrate import calibrate_femdem
 from mslearn.cli.resample import al_resample
 from mslearn.cli.study3d import triaxial_3d_calibration, triaxial_3d_femml
+from mslearn.cli.study_seed003 import seed003
 
 #: study name -> (command, paper reference, old top-level alias)
 STUDIES = {
@@ -36,6 +37,12 @@ STUDIES = {
         triaxial_3d_femml,
         "seed 000 Algorithm 2 in 3D: MLP committee trained on 3D FEM-DEM CTC data, FEM-ML "
         "vs FEM-DEM on CTC and PTC, uncertainty sections",
+        None,
+    ),
+    "seed003": (
+        seed003,
+        "seed 003 Secs. 3-5, Tables 5-16: strip-footing FEM-DEM -> CSUH / MCC / IME "
+        "calibration -> FEM vs FEM-DEM on biaxial, retaining wall, cavity, 3D PTC",
         None,
     ),
 }
