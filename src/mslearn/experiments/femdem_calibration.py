@@ -354,7 +354,7 @@ def _held_out_loss(mdl, params: dict, ds: SequenceDataset, rows, opts) -> float 
         return float(b.loss(predict(mdl, prm, b, opts.integration())))
 
 
-def _lm_stage(mdl, ds, res, trainable, opts, size: CompareSize, out: Path):
+def lm_stage(mdl, ds, res, trainable, opts, size: CompareSize, out: Path):
     """Levenberg-Marquardt after Adam on the training curves; (params, summary)."""
     from mslearn.calibration.lm import LMOptions, levenberg_marquardt
 
@@ -392,7 +392,7 @@ def calibrate_stages(mdl, ds, original, trainable, opts, size, out: Path) -> tup
     adam_wall = time.perf_counter() - t_cal
     calibrated, lm_info = dict(res.params), None
     if size.lm_iter > 0:  # second stage on the training curves (the same split)
-        calibrated, lm_info = _lm_stage(mdl, ds, res, trainable, opts, size, out)
+        calibrated, lm_info = lm_stage(mdl, ds, res, trainable, opts, size, out)
     summary = {
         "trainable": list(trainable),
         "initial_loss": float(res.history["loss_sigma"][0]) if res.epochs_run else None,
@@ -512,6 +512,7 @@ def _compare(out, size, cache, model, lode, trainable, progress, threads) -> dic
 #: the names the 3D chain imports (kept)
 _calibrate_stages = calibrate_stages
 _masked_dataset = masked_dataset
+_lm_stage = lm_stage
 
 
 def _f(v, fmt=".2f") -> str:

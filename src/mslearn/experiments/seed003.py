@@ -81,7 +81,9 @@ def _curve_errors(folder: Path, ref: tuple) -> dict:
         e, f = run_curve(folder)
     except Exception:  # noqa: BLE001 (a run that failed before writing its history)
         return {}
-    return force_errors(e, f, *ref) if len(e) >= 2 else {}
+    if len(e) < 2:
+        return {"steps_converged": len(e) - 1}
+    return {**force_errors(e, f, *ref), "steps_converged": len(e) - 1}
 
 
 def _bvp(size: Seed003Size, name: str, cals: dict, cache: Path, out: Path):
@@ -101,6 +103,8 @@ def _bvp(size: Seed003Size, name: str, cals: dict, cache: Path, out: Path):
             row = _row(f"FEM-{model.upper()} {which}", s, model=model, which=which,
                        failure=s.get("failure"))  # fmt: skip
             row.update(_curve_errors(folder, curve))
+            if row["steps"] is None:  # a stopped run: the steps it converged
+                row["steps"] = row.get("steps_converged")
             rows.append(row)
             folders[f"{model}_{which}"] = folder
     return rows, folders

@@ -10,7 +10,7 @@ torch constitutive model (CSUH, MCC or enhanced IME) as the material.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from mslearn.core.errors import MslearnInputError, SolverFailure
 from mslearn.data.sequences import SequenceDataset, from_point_dataset
 from mslearn.experiments.common import cached_run
 from mslearn.experiments.femdem_calibration import (
-    calibrate_stages,
+    lm_stage,
     masked_dataset,
     material_bounds,
 )
@@ -116,7 +116,8 @@ def calibrate_model(
     gamma schedule 0.1 -> 0.01, Adam, then Levenberg-Marquardt; 80/10/10 curve split as
     Sec. 3.3) from the model defaults (Table 5 / 13 / 12 "original"); outputs in
     ``out/calibration``. CSUH and MCC take the 2D-DEM material bounds (M from the DEM
-    friction angles), the enhanced IME its own wide bounds."""
+    friction angles; the upper M bound is raised to the original M where it lies
+    below, as for MCC's circular locus), the enhanced IME its own wide bounds."""
     from mslearn.calibration.calibrate import CalibrationOptions
     from mslearn.calibration.identifiability import CSUH_IDENTIFIABLE
     from mslearn.constitutive.factory import make_model
@@ -125,22 +126,65 @@ def calibrate_model(
     mdl = make_model(model, lode)
     trainable = CSUH_IDENTIFIABLE if model == "csuh" else TRAINABLE[model]
     trainable = tuple(trainable or mdl.defaults())
-    bounds = material_bounds(size, model, "none" if model == "mcc" else lode)
+    original = {k: float(v) for k, v in mdl.defaults().items()}
+    bounds = {}
+    if model != "ime":
+        bounds = material_bounds(size, model, "none" if model == "mcc" else lode)
+    if "M" in bounds:  # MCC's circular locus: M(phi_peak + 5) < Table 13's 1.25
+        lo, hi = bounds["M"]
+        bounds["M"] = (lo, max(hi, original["M"]))
     opts = CalibrationOptions(
         epochs=size.epochs,
         trainable=trainable,
         seed=size.seed,
         threads=threads,
         split=split,
-        bounds=(bounds or None) if model != "ime" else None,
+        bounds=bounds or None,
     )
-    original = {k: float(v) for k, v in mdl.defaults().items()}
     ds = masked_dataset(curves, mdl, original, opts, size.mask)
     out.mkdir(parents=True, exist_ok=True)
-    params, summary = calibrate_stages(mdl, ds, original, trainable, opts, size, out)
+    params, summary = adam_then_lm(mdl, ds, original, trainable, opts, size, out)
     summary["rows_in_loss"] = int(ds.mask.sum()) if ds.mask is not None else None
     summary["steps"] = int(ds.strain.shape[1])
     return Calibrated(model, original, params, summary)
+
+
+def adam_then_lm(mdl, ds, original, trainable, opts, size, out: Path) -> tuple[dict, dict]:
+    """Adam (Eq. 17-18, soft bound penalty) then LM on the training curves, as
+    ``femdem_calibration.calibrate_stages`` but with Adam's parameters clipped into the
+    hard bounds before LM (the soft penalty lets Adam overshoot a bound slightly, and LM
+    refuses a start outside them). An LM stage that refuses its start (a non-finite
+    stress on a step the Adam loss masks) is skipped and says why; (parameters, summary)."""
+    from mslearn.calibration.calibrate import calibrate, resolve_bounds
+
+    t0 = time.perf_counter()
+    res = calibrate(mdl, ds, original, opts, out / "calibration")
+    adam_wall = time.perf_counter() - t0
+    hard = resolve_bounds(mdl, opts.bounds)
+    clipped = {k: float(np.clip(v, *hard[k])) if k in hard else v for k, v in res.params.items()}
+    params, lm_info = dict(clipped), None
+    if size.lm_iter > 0:
+        start = replace(res, params=clipped)
+        try:
+            params, lm_info = lm_stage(mdl, ds, start, trainable, opts, size, out)
+        except MslearnInputError as exc:  # e.g. a non-finite stress on a masked step
+            lm_info = {"skipped": str(exc)}
+    summary = {
+        "trainable": list(trainable),
+        "initial_loss": float(res.history["loss_sigma"][0]) if res.epochs_run else None,
+        "final_loss": res.final_loss,
+        "best_loss": res.best_loss,
+        "best_epoch": res.best_epoch,
+        "test_loss": res.test_loss,
+        "epochs_run": res.epochs_run,
+        "status": res.status,
+        "adam_wall_s": adam_wall,
+        "clipped_before_lm": [k for k in clipped if clipped[k] != res.params[k]],
+        "wall_s": time.perf_counter() - t0,
+        "lm": lm_info,
+        "split": {k: v.tolist() for k, v in res.split.items()},
+    }
+    return params, summary
 
 
 def final_loss(c: Calibrated) -> float | None:

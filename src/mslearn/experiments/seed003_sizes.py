@@ -64,7 +64,7 @@ class Seed003Size:
     mask: str = "curve"
     phi_peak: float = 30.7  # 2D DEM friction angles [deg] (notes/dem.md)
     phi_cs: float = 20.2
-    models: tuple[str, ...] = ("csuh",)
+    models: tuple[str, ...] = ("csuh",)  # Sec. 5 adds "mcc", "ime"
     fractions: tuple[float, ...] = ()  # Fig. 33: training fractions of the footing curves
 
     def rve(self) -> dict:
@@ -105,6 +105,10 @@ _SMOKE = Seed003Size(
                     "wall_displacement": 0.02},
     cavity={"mesh": "structured", "n_radial": 2, "n_theta": 2, "element": "Q4",
             "cavity_displacement": 0.5e-3, "pin_top_corner": True},
+    epochs=30,
+    lm_iter=20,
+    models=MODELS,
+    fractions=(0.6, 0.8),
 )  # fmt: skip
 
 SIZES = {
