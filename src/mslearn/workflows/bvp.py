@@ -181,18 +181,35 @@ class RunOutputs:
             self.xdmf.close()
 
 
-def _solve(solver: StaticSolver, name: str, observers: list, progress: bool):
+def make_solver(problem: Problem, material, config: RunConfig):
+    """The solver ``[solver] type`` names, for ``problem`` with ``material``: the implicit
+    Newton solver or the explicit central-difference one (same interface)."""
+    if config.solver.type == "explicit":
+        from mslearn.fem.solvers.explicit import ExplicitSolver
+
+        opts = config.solver.explicit_options()
+        return ExplicitSolver(problem.disc, material, problem.bcs, opts)
+    return StaticSolver(problem.disc, material, problem.bcs, config.solver.options())
+
+
+def _step_label(state: StepState) -> str:
+    """The progress-bar text of one output step (Newton iterations, or explicit steps)."""
+    extras = state.extras
+    if "time_step" in extras:
+        return (
+            f"steps {state.iterations:4d} dt {extras['time_step']:.1e} "
+            f"energy err {extras.get('energy_error', float('nan')):.1e}"
+        )
+    return f"it {state.iterations:2d} cuts {state.cuts} res {state.residual:.1e}"
+
+
+def _solve(solver, name: str, observers: list, progress: bool):
     """Run the solver with a progress bar; (failure message or None, loop wall time [s])."""
     with step_progress(name, solver.options.n_steps, progress) as update:
         update(solver.step)
         t_loop = time.perf_counter()
         try:
-            solver.run(
-                observers,
-                progress=lambda k, n, s: update(
-                    k, f"it {s.iterations:2d} cuts {s.cuts} res {s.residual:.1e}"
-                ),
-            )
+            solver.run(observers, progress=lambda k, n, s: update(k, _step_label(s)))
             failure = None
         except SolverFailure as exc:
             failure = str(exc)
@@ -243,7 +260,7 @@ def run_bvp(
                 material, config, problem, out, resume=resume, run_id=run_id, material_name=name
             )
         _log_start(problem, name, resume)
-        solver = StaticSolver(problem.disc, material, problem.bcs, config.solver.options())
+        solver = make_solver(problem, material, config)
         if ckpt is not None:
             solver.restore_state(ckpt)
             log.info("resuming after step %d", solver.step)
@@ -260,6 +277,10 @@ def run_bvp(
         if config.output.plots and outputs.snaps.last is not None:
             _plots(out, problem, outputs.history, outputs.snaps, config.output.deformation_scale)
         summary = _summary(problem, name, outputs.history, solver, failure)
+        if hasattr(solver, "summary"):  # the explicit solver: energy balance, time steps
+            summary.update(solver=config.solver.type, **solver.summary())
+        else:
+            summary.update(solver=config.solver.type)
         wall = time.perf_counter() - t_start
         summary.update(_timings(solver, summary["iterations"], loop_wall, wall))
         if config.output.dataset:

@@ -24,7 +24,8 @@ from mslearn.problems.config import RunConfig, validate_config
 #: seed 000 Sec. 4.1: RVEs of 500 disks consolidated to the problem's p0, Table 2 parameters
 DEM_MATERIAL: dict[str, Any] = {"type": "dem", "n_particles": 500, "max_relax_steps": 2000}
 DEM_SMOKE_MATERIAL: dict[str, Any] = {"n_particles": 60, "max_relax_steps": 300}
-#: 100 load steps; tolerances loose enough for DEM stress noise (and for surrogates of it)
+#: 100 load steps; tolerances loose enough for DEM stress noise (and for surrogates of it);
+#: the implicit solver's defaults for micro materials (an explicit [solver] keeps its own)
 MICRO_SOLVER: dict[str, Any] = {
     "n_steps": 100,
     "max_iterations": 30,
@@ -125,7 +126,7 @@ def micro_run_config(
     d = {
         "problem": {"type": cls.type_name, **cls.micro_defaults},
         "material": material,
-        "solver": MICRO_SOLVER,
+        "solver": MICRO_SOLVER if table(data, "solver").get("type") != "explicit" else {},
     }
     d = deep_merge(d, data)
     if presets.mesh is not None:

@@ -81,6 +81,8 @@ class StepState:
     forces: dict[str, np.ndarray]
     displacements: dict[str, np.ndarray]
     timings: dict[str, float]
+    #: solver-specific scalars of the step (the explicit solver: time steps, energies)
+    extras: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -372,7 +374,8 @@ class StaticSolver:
 
 def step_row(state: StepState) -> dict:
     """One history row: step, time, iterations, cuts, residual, ``<boundary>_F<axis>`` [N]
-    and ``<boundary>_u<axis>`` [m] for every observed boundary and axis."""
+    and ``<boundary>_u<axis>`` [m] for every observed boundary and axis, then the step's
+    ``extras``."""
     out = {
         "step": state.step,
         "time": state.time,
@@ -384,4 +387,5 @@ def step_row(state: StepState) -> dict:
         out.update({f"{name}_F{axis_name(c)}": float(v) for c, v in enumerate(f)})
     for name, d in state.displacements.items():
         out.update({f"{name}_u{axis_name(c)}": float(v) for c, v in enumerate(d)})
+    out.update(state.extras)
     return out
