@@ -59,18 +59,24 @@ def study(out: Path, size: Seed003Size, size_name: str = "custom", cache: Path |
 
 def _footing(size: Seed003Size, cache: Path, out: Path):
     folder, s = femdem_run(size, "strip_footing", cache)
-    ds = gauss_point_curves(folder, initial_pressure(size, "strip_footing"))
+    ds = gauss_point_curves(folder, initial_pressure(size, "strip_footing"), size.curve_points)
     save(ds, out / "footing_curves.npz")
     keys = ("gauss_points", "steps", "completed", "cached")
     info = {"folder": str(folder), **{k: s.get(k) for k in keys}}
-    info.update(wall_s=s.get("wall_time_s"), curves=ds.n_paths)
+    info.update(wall_s=s.get("wall_time_s"), curves=ds.n_paths, curve_steps=ds.strain.shape[1],
+                steps_recorded=ds.attrs.get("steps_recorded", ds.strain.shape[1]))  # fmt: skip
     return ds, info
 
 
+_EXPLICIT_KEYS = ("explicit_steps", "time_step", "critical_time_step", "energy_balance_error")
+
+
 def _row(method: str, s: dict, **extra) -> dict:
-    return {"method": method, "gauss_points": s.get("gauss_points"), "steps": s.get("steps"),
-            "wall_s": s.get("wall_s", s.get("wall_time_s")),
-            "completed": bool(s.get("completed")), **extra}  # fmt: skip
+    row = {"method": method, "gauss_points": s.get("gauss_points"), "steps": s.get("steps"),
+           "wall_s": s.get("wall_s", s.get("wall_time_s")),
+           "completed": bool(s.get("completed")), **extra}  # fmt: skip
+    row.update({k: s[k] for k in _EXPLICIT_KEYS if s.get(k) is not None})
+    return row
 
 
 def _curve_errors(folder: Path, ref: tuple) -> dict:
@@ -129,17 +135,24 @@ def _fractions(size: Seed003Size, curves, out: Path, threads: int) -> list[dict]
 
 
 def _triaxial(size: Seed003Size, out: Path, cache: Path, threads: int) -> tuple[dict, list]:
-    """The 3D chain at ``size.triaxial``: (tables entry, rows)."""
+    """The 3D chain at ``size.triaxial`` with the study's solver: (tables entry, rows)."""
     from mslearn.experiments import triaxial3d_chain as t3
+    from mslearn.experiments.seed003_triaxial import chain
 
-    rep = t3.chain(out / "triaxial_3d", t3.SIZES[size.triaxial], cache / "triaxial_3d", threads)
+    rep = chain(out / "triaxial_3d", t3.SIZES[size.triaxial], size.solver,
+                cache / "triaxial_3d", threads, size.curve_points)  # fmt: skip
     rows = []
     for r in rep["table11"]:
         extra = {}
         if r["method"] != "FEM-DEM":
             extra = {"model": "csuh", "which": r["method"].split()[-1]}
         rows.append({**r, **extra})
-    return table_entry("triaxial_3d", rows, suffix="_kpa"), rows
+    entry = table_entry("triaxial_3d", rows, suffix="_kpa")
+    entry["calibration_loss"] = (rep["calibration"].get("lm") or {}).get(
+        "train_loss", rep["calibration"].get("final_loss")
+    )
+    entry["calibrated_params"] = rep["table10"]["calibrated"]
+    return entry, rows
 
 
 def _analysis(ds, folders: dict, out: Path) -> tuple[dict, dict, list[str]]:

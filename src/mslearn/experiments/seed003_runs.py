@@ -89,9 +89,33 @@ def initial_pressure(size: Seed003Size, name: str) -> float:
     return float(run_config(size, name).problem.build().initial_pressure)
 
 
-def gauss_point_curves(folder: Path, p0: float) -> SequenceDataset:
-    """The converged Gauss-point histories of a FEM-DEM run (one curve per point)."""
-    return from_point_dataset(Path(folder) / "dataset.zarr", p0)
+def even_steps(n: int, k: int) -> np.ndarray:
+    """Indices of ``k`` evenly spaced steps of ``n`` ending at the last, with the spacing
+    counted from the unrecorded initial state: round((j + 1) n / k) - 1, j < k (all
+    ``n`` steps when k >= n)."""
+    if k >= n:
+        return np.arange(n)
+    return np.unique(np.round((np.arange(k) + 1) * n / k).astype(int) - 1)
+
+
+def gauss_point_curves(folder: Path, p0: float, max_steps: int | None = None) -> SequenceDataset:
+    """The converged Gauss-point histories of a FEM-DEM run (one curve per point), at
+    most ``max_steps`` evenly spaced steps of each (:func:`even_steps`; an explicit run
+    records every central-difference step, thousands per load step)."""
+    ds = from_point_dataset(Path(folder) / "dataset.zarr", p0)
+    return subsample(ds, max_steps)
+
+
+def subsample(ds: SequenceDataset, max_steps: int | None) -> SequenceDataset:
+    """``ds`` at the steps :func:`even_steps` keeps (unchanged when it has fewer)."""
+    n = ds.strain.shape[1]
+    if max_steps is None or n <= max_steps:
+        return ds
+    i = even_steps(n, max_steps)
+    mask = None if ds.mask is None else ds.mask[:, i]
+    attrs = {**ds.attrs, "steps_recorded": n}
+    return replace(ds, strain=ds.strain[:, i], stress=ds.stress[:, i], time=ds.time[i],
+                   attrs=attrs, mask=mask)  # fmt: skip
 
 
 @dataclass
