@@ -130,3 +130,29 @@ def test_smoke_study_prints_tables(tmp_path):
         for k in ("mae_original", "mae_calibrated", "wall_time_dem_s", "wall_time_csuh_s"):
             assert t[k] is not None and t[k] >= 0.0, (name, k)
     assert (tmp_path / "run" / "report.md").is_file()
+
+
+def test_even_steps_and_subsample():
+    from mslearn.data.sequences import SequenceDataset
+    from mslearn.experiments.seed003_runs import even_steps, subsample
+
+    # n = 10, k = 4: round(2.5, 5, 7.5, 10) - 1 = (1, 4, 7, 9) (round half to even)
+    assert even_steps(10, 4).tolist() == [1, 4, 7, 9]
+    assert even_steps(6, 3).tolist() == [1, 3, 5]
+    assert even_steps(3, 5).tolist() == [0, 1, 2]
+    eps = np.arange(18.0).reshape(1, 6, 3) * -1e-3
+    ds = SequenceDataset(eps, eps * 1e7 - 1e5, np.arange(6.0), np.array([1e5]))
+    sub = subsample(ds, 3)
+    assert sub.strain.shape == (1, 3, 3) and sub.time.tolist() == [1.0, 3.0, 5.0]
+    assert sub.strain[0, -1].tolist() == ds.strain[0, -1].tolist()
+    assert sub.attrs["steps_recorded"] == 6 and subsample(ds, None) is ds
+
+
+def test_default_solver_is_explicit_and_3d_config():
+    from mslearn.experiments import triaxial3d_chain as t3
+    from mslearn.experiments.seed003_triaxial import run_config
+
+    assert SIZES["smoke"].solver == "explicit"
+    cfg = run_config(t3.SIZES["smoke"], "ptc", "explicit")
+    assert cfg.solver.type == "explicit" and cfg.solver.n_steps == t3.SIZES["smoke"].steps
+    assert run_config(t3.SIZES["smoke"], "ptc", "implicit").solver.type == "implicit"

@@ -46,7 +46,7 @@ class Seed003Size:
     relax: int = 200
     strain_per_dem_step: float = 2e-5
     tol_residual: float = 2e-2
-    solver: str = "implicit"  # "explicit": the central-difference solver (Sec. 2.2)
+    solver: str = "explicit"  # central difference (Sec. 2.2); "implicit": Newton
     curve_points: int = 40  # at most this many evenly spaced steps per Gauss-point curve
     footing: dict = field(default_factory=dict)
     footing_steps: int = 4
