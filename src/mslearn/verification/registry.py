@@ -1,4 +1,5 @@
-"""All verification cases of the package: 2D and 3D FEM here, 2D and 3D DEM from their modules."""
+"""All verification cases of the package: 2D and 3D FEM here, the explicit solver's, and 2D and
+3D DEM from their modules."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from mslearn.verification import cases as fem
 from mslearn.verification.cases3d import fem3d_cases
+from mslearn.verification.explicit import explicit_cases
 
 
 def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
@@ -34,9 +36,10 @@ def _fem_cases(smoke: bool) -> list[tuple[str, Callable[[], fem.Case]]]:
 
 
 def run_all(smoke: bool = False, only: str = "") -> list[dict]:
-    """Run every case whose name contains ``only`` (2D and 3D FEM, then the 2D and 3D
-    DEM cases); a list of result dicts. ``only = "dem"`` selects every DEM case."""
-    fem_cases = _fem_cases(smoke) + fem3d_cases(smoke)
+    """Run every case whose name contains ``only`` (2D and 3D FEM, the explicit solver's,
+    then the 2D and 3D DEM cases); a list of result dicts. ``only = "dem"`` selects every
+    DEM case, ``only = "explicit"`` every explicit-solver case."""
+    fem_cases = _fem_cases(smoke) + fem3d_cases(smoke) + explicit_cases(smoke)
     results = [f().as_dict() for name, f in fem_cases if only in name]
     for module, prefix in (("mslearn.verification.dem", "dem."), ("mslearn.verification.dem3d",
                                                                       "dem3d.")):  # fmt: skip
