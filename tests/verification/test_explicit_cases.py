@@ -96,3 +96,10 @@ def test_energy_error_of_a_known_imbalance():
     impact = [dict(r, kinetic_energy=r["kinetic_energy"] + 10.0) for r in rows]
     final, _ = ex.energy_error(impact, kinetic0=10.0)
     assert final == pytest.approx(0.01)
+
+
+def test_footing_comparison_fails_a_dynamic_loading():
+    """Two transit times are far from quasi-static: the curve comparison must see it."""
+    fast = ex.footing_run(smoke=True, transit_times=2.0)
+    slow = ex.run_case("footing", smoke=True)
+    assert fast.value > 0.05 > 0.02 > slow.value

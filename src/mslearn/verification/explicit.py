@@ -4,13 +4,15 @@
   an undamped laterally confined bar; the time at which the displacement at a probe first
   exceeds U / 2 is ``x / c + t_ramp / 2``, so two probes give the front speed c without the
   start-up offset: 1D bar (nu = 0: c = sqrt(E / rho)), plane-strain P-wave
-  (nu = 0.3: c = sqrt((lambda + 2 mu) / rho)), and the same on a HEX8 column in 3D;
+  (nu = 0.3: c = sqrt((lambda + 2 mu) / rho)) on Q4 and on T6 (HRZ-lumped quadratic
+  triangles), and the same on a HEX8 column in 3D;
 * bar impact: a bar moving at v0 towards a fixed end; the wall stress is rho c v0 until the
   wave reflected at the free end returns (t < 2 L / c);
 * Drucker-Prager strip footing loaded slowly with damping against the implicit
   :class:`StaticSolver` on the same mesh;
-* the energy balance of every run above, and the time-step stability limit (refused above
-  the critical step; diverges there when allowed, bounded below it).
+* the energy balance of every run above, and the time-step stability limit (h / c on a
+  uniform bar; refused above the critical step; diverges there when allowed, bounded
+  below it).
 
 Each case returns a :class:`~mslearn.verification.cases.Case`; runs are cached per size, so
 that the energy-balance case reuses them.
@@ -151,11 +153,15 @@ class Run:
     detail: str
 
 
-def bar_discretisation(length: float, n_el: int, rows: int = 1, dim: int = 2) -> Discretisation:
-    """Bar [0, length] along x of n_el x rows square Q4 (2D) or HEX8 (3D: rows x rows)."""
+def bar_discretisation(
+    length: float, n_el: int, rows: int = 1, dim: int = 2, element: str = "Q4"
+) -> Discretisation:
+    """Bar [0, length] along x of n_el x rows squares: Q4, or two T3 / T6 each (2D), or
+    HEX8 (3D: rows x rows)."""
     h = length / n_el
     if dim == 2:
-        return Discretisation(rectangle(length, rows * h, n_el, rows, "quad"), "Q4")
+        family = "quad" if element.startswith("Q") else "tri"
+        return Discretisation(rectangle(length, rows * h, n_el, rows, family), element)
     return Discretisation(box_mesh(length, rows * h, rows * h, n_el, rows, rows, "hex"), "HEX8")
 
 
@@ -178,7 +184,7 @@ def _material(disc: Discretisation, poisson: float):
     return LinearElastic(E, poisson, disc.n_gp, dim=disc.dim)
 
 
-def wave_run(n_el: int, poisson: float, rows: int, dim: int = 2) -> Run:
+def wave_run(n_el: int, poisson: float, rows: int, dim: int = 2, element: str = "Q4") -> Run:
     """Front speed of a smooth pulse in a confined undamped bar of length 1 m (module doc).
 
     The ramp lasts 0.25 L / c (long enough for a central-difference energy error
@@ -187,7 +193,7 @@ def wave_run(n_el: int, poisson: float, rows: int, dim: int = 2) -> Run:
     critical steps; arrival at U / 2 interpolated between them."""
     length, amp = 1.0, 1e-4
     c = p_wave_speed(E, poisson, RHO)
-    disc = bar_discretisation(length, n_el, rows, dim)
+    disc = bar_discretisation(length, n_el, rows, dim, element)
     duration = 0.9 * length / c
     t_ramp = 0.25 * length / c
     drive = Dirichlet(0, amp, boundary="left", time_function=smooth_ramp(t_ramp / duration))
@@ -252,8 +258,8 @@ def impact_run(n_el: int, v0: float = 1.0) -> Run:
 
 #: strip footing sizes (smoke, full): mesh, output steps, transit times
 FOOTING = {
-    True: {"h_edge": 0.3, "h_far": 1.0, "n_steps": 10, "transit_times": 40.0},
-    False: {"h_edge": 0.15, "h_far": 0.8, "n_steps": 20, "transit_times": 60.0},
+    True: {"h_edge": 0.3, "h_far": 1.0, "n_steps": 20, "transit_times": 40.0},
+    False: {"h_edge": 0.1, "h_far": 0.5, "n_steps": 20, "transit_times": 60.0},
 }
 #: Cundall local damping of the footing run (the solver's default)
 FOOTING_DAMPING = 0.3
@@ -262,20 +268,31 @@ FOOTING_SETTLEMENT = 0.12
 
 def _footing_material(n_points: int) -> DruckerPrager:
     """Drucker-Prager matched to Mohr-Coulomb: E 20 MPa, nu 0.3, c 5 kPa, phi 30 deg,
-    psi 0 (non-associated), no hardening, consolidated at p0 = 100 kPa."""
+    psi 10 deg, no hardening, consolidated at p0 = 100 kPa. (psi = 0 with this settlement
+    nears collapse: the implicit reference then depends on its step size, and Newton fails
+    with 80 steps.)"""
     return DruckerPrager.mohr_coulomb_plane_strain(
-        20e6, 0.3, 5e3, np.radians(30.0), n_points, dilatancy_angle=0.0, initial_pressure=100e3
+        20e6,
+        0.3,
+        5e3,
+        np.radians(30.0),
+        n_points,
+        dilatancy_angle=np.radians(10.0),
+        initial_pressure=100e3,
     )
 
 
-def footing_run(smoke: bool) -> Run:
+def footing_run(smoke: bool, transit_times: float | None = None) -> Run:
     """Drucker-Prager rough strip footing (4 x 2 m half domain, b = 0.3 m, surcharge
-    100 kPa, T3), settlement 0.12 m (s / B = 0.2: the secant stiffness falls to about half,
-    most Gauss points yield), explicit with local damping 0.3 over 40 (smoke) or 60
+    100 kPa, T3), settlement 0.12 m (s / B = 0.2: the secant stiffness falls to 0.67
+    (smoke) or 0.51 of the initial one), explicit with local damping 0.3 over 40 (smoke) or 60
     transit times against the implicit solver on the same mesh and output steps. Value:
     ||F_ex - F_im||_2 / ||F_im||_2 of the footing force increments F - F(0) over output
-    steps 2 to n (the first step holds the start-up transient)."""
-    size = FOOTING[smoke]
+    steps 2 to n (the first step holds the start-up transient). ``transit_times``
+    overrides the size's (a fast, dynamic loading for tests)."""
+    size = dict(FOOTING[smoke])
+    if transit_times is not None:
+        size["transit_times"] = transit_times
     cfg = StripFootingConfig(
         element="T3", h_edge=size["h_edge"], h_far=size["h_far"], settlement=FOOTING_SETTLEMENT
     )
@@ -324,6 +341,13 @@ def _stability_bar(n_el: int = 20):
 
 def _numbers(text: str) -> list[float]:
     return [float(m) for m in re.findall(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)]
+
+
+def critical_step_bar() -> Case:
+    """The solver's critical step of a uniform 1D bar of Q4 (nu = 0, confined) against h / c
+    (exact for lumped-mass linear elements; tolerance 1e-9)."""
+    _, _, dt_crit, h_over_c = _stability_bar()
+    return _case("explicit_critical_step_bar", dt_crit, h_over_c, 1e-9, detail="20 Q4")
 
 
 def unstable_step_refused() -> Case:
@@ -405,6 +429,8 @@ def _runs(name: str, smoke: bool) -> Run:
         return wave_run(n2, 0.0, 1)
     if name == "p_wave":
         return wave_run(n2, 0.3, 4)
+    if name == "p_wave_t6":
+        return wave_run(n3, 0.3, 2, element="T6")
     if name == "hex8":
         return wave_run(n3, 0.3, 1, dim=3)
     if name == "impact":
@@ -415,6 +441,7 @@ def _runs(name: str, smoke: bool) -> Run:
 _CASES = {
     "bar": ("explicit_wave_speed_bar_1d", 0.01),
     "p_wave": ("explicit_p_wave_plane_strain", 0.01),
+    "p_wave_t6": ("explicit_p_wave_plane_strain_T6", 0.01),
     "impact": ("explicit_bar_impact_rigid_wall", 0.02),
     "footing": ("explicit_dp_strip_footing_vs_implicit", 0.02),
     "hex8": ("explicit_wave_speed_hex8_3d", 0.01),
@@ -422,7 +449,8 @@ _CASES = {
 
 
 def run_case(name: str, smoke: bool) -> Case:
-    """The case of one cached run (``bar``, ``p_wave``, ``impact``, ``footing``, ``hex8``)."""
+    """The case of one cached run (a key of ``_CASES``: ``bar``, ``p_wave``, ``p_wave_t6``,
+    ``impact``, ``footing``, ``hex8``)."""
     run, (title, tol) = _runs(name, smoke), _CASES[name]
     relative = run.reference != 0.0
     return _case(title, run.value, run.reference, tol, relative=relative, detail=run.detail)
@@ -452,6 +480,7 @@ def explicit_cases(smoke: bool) -> list[tuple[str, Callable[[], Case]]]:
         (title, lambda n=name: run_case(n, smoke)) for name, (title, _) in _CASES.items()
     ]
     out.append(("explicit_energy_balance", lambda: energy_balance(smoke)))
+    out.append(("explicit_critical_step_bar", critical_step_bar))
     out.append(("explicit_unstable_step_refused", unstable_step_refused))
     out.append(("explicit_unstable_step_diverges", unstable_step_diverges))
     return out
