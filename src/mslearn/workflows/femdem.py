@@ -162,8 +162,22 @@ def summary_keys(s: dict) -> dict:
         "iterations_per_step",
         "final_load",
         "out",
+        "solver",
     )
-    return {k: s.get(k) for k in keys}
+    out = {k: s.get(k) for k in keys}
+    if s.get("solver") == "explicit":  # the explicit solver's energy balance and time steps
+        out.update({k: s.get(k) for k in EXPLICIT_SUMMARY_KEYS})
+    return out
+
+
+#: the keys an explicit run adds to a `--json` summary
+EXPLICIT_SUMMARY_KEYS = (
+    "energy_balance_error",
+    "time_step",
+    "critical_time_step",
+    "explicit_steps",
+    "kinetic_to_internal_max",
+)
 
 
 def gp_history_points(n_gp: int) -> list[int]:

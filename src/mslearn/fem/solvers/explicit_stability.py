@@ -16,7 +16,10 @@ omega_e^2(D) <= max_g r_g omega_e^2(P). A point whose D equals its reference bit
 bit (elastic points) costs one comparison. Elements whose bound rises more than
 ``tolerance`` above the largest reference value are re-evaluated exactly with the
 current D as their new reference. The returned step is 2 / sqrt(max bound): never
-above the exact element value, so never above the mesh's critical step.
+above the exact element value, so never above the mesh's critical step. The bound never
+falls below an element's largest value so far (r_g >= 1): a softer tangent (plastic
+loading, lost DEM contacts) is no wave speed for the elastic unloading that may follow,
+so the time step of a run never grows.
 """
 
 from __future__ import annotations
@@ -144,7 +147,9 @@ class StabilityMonitor:
         A = np.matmul(np.matmul(W, sym(D[changed])), W)
         r = np.ones(self.disc.n_gp)
         r[changed] = np.abs(A).sum(axis=2).max(axis=1)
-        bound = np.maximum(r.reshape(self.disc.n_el, -1).max(axis=1), 0.0) * self.omega2
+        # never below the reference: a softer tangent (plastic loading) is no wave speed for
+        # the elastic unloading that may follow, so the step never grows
+        bound = np.maximum(r.reshape(self.disc.n_el, -1).max(axis=1), 1.0) * self.omega2
         top = float(self.omega2.max()) * (1.0 + self.tolerance)
         bad = np.flatnonzero(bound > top)
         if bad.size:
@@ -158,7 +163,9 @@ class StabilityMonitor:
         self._ref[g] = D[g]
         lam, vec = np.linalg.eigh(sym(self._ref[g]))
         P = self._set_points(g, lam, vec)
-        w2 = element_omega2(self.disc, P, self._dof_mass, elements)
+        w2 = np.maximum(
+            element_omega2(self.disc, P, self._dof_mass, elements), self.omega2[elements]
+        )
         self.omega2[elements] = w2
         self.evaluations += elements.size
         return w2
