@@ -133,6 +133,24 @@ def fem3d(
         typer.echo(format_table(rows))
 
 
+@app.command("explicit")
+def explicit(
+    json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
+    smoke: bool = typer.Option(False, "--smoke", help="tiny meshes, a few steps"),
+    steps: int = typer.Option(200, min=10, max=100_000, help="explicit steps per run"),
+) -> None:
+    """Explicit solver throughput: element-steps per second on one core, Q4 / T3 / T6 meshes
+    of ~1000 elements, linear elastic and CSUH."""
+    from mslearn.bench.dem import load_average
+    from mslearn.bench.explicit import format_rows, throughput
+
+    rows = throughput(smoke=smoke, n_explicit=steps)
+    if json_out:
+        typer.echo(json.dumps({"meshes": rows, "load_average": load_average()}))
+    else:
+        typer.echo(format_rows(rows))
+
+
 def register(root: typer.Typer) -> None:
     """Add the ``bench`` group (dem, active, fem, femdem, surrogate) to ``app``."""
     from mslearn.cli.fem_bench import fem, femdem, surrogate
