@@ -24,7 +24,7 @@ f_d = -alpha |F_unbalanced| sign(v) per dof; ``mass_damping`` a [1/s]: f_d = -a 
 masses of the elements that need it (the added mass is reported).
 
 Energies (history and summary): W_ext (loads and supports), W_int = sum
-0.5 (sigma_n + sigma_{n+1}) : d eps w, kinetic K = 0.5 v M v at half steps, W_diss of
+0.5 (sigma_n + sigma_{n+1}) : d eps w, kinetic K = 0.5 v_n M v_n at integer steps, W_diss of
 the damping; the balance error |W_ext - W_int - K - W_diss| / max(|W_ext|, K_0, W_int).
 Output (load) steps are those of the implicit solver, t_k = k / n_steps; each is as
 many time steps as it needs (``StepState.iterations``).
@@ -150,6 +150,7 @@ class ExplicitSolver:
                        "ke_ratio_max": 0.0}  # fmt: skip
         self._started = False
         self._restored: tuple[np.ndarray, np.ndarray, str] | None = None
+        self._accel = np.zeros(disc.n_dof)
 
     # ---------------------------------------------------------------- helpers
     def _evaluate(self, u: np.ndarray) -> tuple[np.ndarray, MaterialResponse, np.ndarray]:
@@ -219,10 +220,27 @@ class ExplicitSolver:
         return forces, disp
 
     def _kinetic(self) -> float:
-        return 0.5 * float(self.velocity @ (self.mass * self.velocity))
+        """K_n = 0.5 v_n M v_n at the integer step, v_n = v_{n-1/2} + dt/2 a_n on free dofs
+        (the half-step velocity alone lags the work by dt/2 dK/dt while energy flows in)."""
+        v = self.velocity.copy()
+        if self._dt_prev > 0:
+            free = self.bcs.free_dofs
+            a = (self._fext - self._fint)[free] / self.mass[free]
+            v[free] += 0.5 * self._dt_prev * a
+        return 0.5 * float(v @ (self.mass * v))
+
+    def _pending_support_work(self) -> float:
+        """Support work over the last half step (t_{n-1/2}, t_n], not yet booked: the
+        supports' work is booked around each t_n once a_n is known."""
+        if self._dt_prev <= 0:
+            return 0.0
+        fixed = self.bcs.fixed_dofs
+        force = (self._fint - self._fext)[fixed] + self.mass[fixed] * self._accel[fixed]
+        return float(force @ (0.5 * self._dt_prev * self.velocity[fixed]))
 
     def _energies(self) -> dict[str, float]:
         w_ext, w_int, w_diss, k0 = (float(x) for x in self._energy)
+        w_ext += self._pending_support_work()
         kin = self._kinetic()
         ref = max(abs(w_ext), abs(w_int), k0, 1e-300)
         err = abs(w_ext + k0 - w_int - kin - w_diss) / ref
@@ -325,6 +343,7 @@ class ExplicitSolver:
         self._energy[2] -= float(damp @ du_mid)
         self.u, self.velocity, self.t_phys, self._dt_prev = u_new, v, t_new, dt
         self._strain, self._resp, self._fint, self._fext = strain, resp, fint, fext_new
+        self._accel = accel
         return accel
 
     def _check_blowup(self, k: int) -> None:
@@ -426,8 +445,8 @@ class ExplicitSolver:
     def checkpoint_state(self) -> dict[str, np.ndarray]:
         """Everything needed to continue exactly from the last output step.
 
-        Keys: "explicit" (marker), "u", "velocity" (v_{n-1/2}), "time", "physical_time",
-        "step", "duration", "dt_prev", "energy", "stats", "element_mass" and
+        Keys: "explicit" (marker), "u", "velocity" (v_{n-1/2}), "acceleration", "time",
+        "physical_time", "step", "duration", "dt_prev", "energy", "stats", "element_mass" and
         "material/<name>" for each entry of the material's state_dict().
         """
         s = self._stats
@@ -435,6 +454,7 @@ class ExplicitSolver:
             "explicit": np.array(1),
             "u": self.u.copy(),
             "velocity": self.velocity.copy(),
+            "acceleration": self._accel.copy(),
             "time": np.array(self.time),
             "physical_time": np.array(self.t_phys),
             "step": np.array(self.step),
@@ -471,6 +491,7 @@ class ExplicitSolver:
             raise MslearnInputError(f"{where}: {msg}") from None
         self.u = np.array(state["u"], float)
         self.velocity = np.array(state["velocity"], float)
+        self._accel = np.array(state["acceleration"], float)
         self.time, self.t_phys = float(state["time"]), float(state["physical_time"])
         self.step, self.duration = int(state["step"]), float(state["duration"])
         self._dt_prev = float(state["dt_prev"])
