@@ -63,3 +63,13 @@ def test_explicit_fem_dem_with_fixed_dem_steps_records_gauss_point_histories(tmp
     # one recorded row per Gauss point and explicit step (trial then commit, once per step)
     assert s["samples"] >= s["gauss_points"] * s["explicit_steps"]
     assert s["energy_balance_error"] < 0.05
+
+
+def test_bench_explicit_smoke_and_a_bad_versus_dem_are_one_line(tmp_path):
+    s = last_json(mslearn("bench", "explicit", "--smoke", "--json"))
+    rows = {(r["mesh"], r["material"]): r for r in s["meshes"]}
+    assert set(rows) == {(m, k) for m in ("Q4", "T3", "T6") for k in ("elastic", "csuh")}
+    assert all(r["element_steps_per_s"] > 0 and r["explicit_steps"] >= 10 for r in rows.values())
+    r = mslearn("bench", "explicit", "--versus-dem", "sometimes")
+    assert r.returncode != 0 and "expected 'equilibrium' or 'fixed'" in r.stderr
+    assert "Traceback" not in r.stderr

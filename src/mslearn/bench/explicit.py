@@ -143,3 +143,22 @@ def format_rows(rows: list[dict]) -> str:
             f"{r['element_steps_per_s']:>13.3e}"
         )
     return "\n".join(lines)
+
+
+def versus_dem_default(relaxation: str) -> dict:
+    """:func:`csuh_vs_dem` on a 2x4 Q4 biaxial (32 Gauss points), 200-disk RVEs at 100 kPa,
+    2 output steps over 10 P-wave transit times, local damping 0.3, on one thread;
+    ``relaxation``: "equilibrium" (unbalanced 1e-4, <= 2000 DEM steps) or "fixed" (20)."""
+    from mslearn.core.errors import MslearnInputError
+
+    dem: dict = {"type": "dem", "n_particles": 200, "packings": 1}
+    if relaxation == "fixed":
+        dem.update(relaxation="fixed", dem_steps=20)
+    elif relaxation == "equilibrium":
+        dem.update(max_relax_steps=2000)
+    else:
+        raise MslearnInputError(f"--versus-dem {relaxation!r}: expected 'equilibrium' or 'fixed'")
+    one_thread()
+    problem = {"type": "biaxial", "nx": 2, "ny": 4, "element": "Q4"}
+    out = csuh_vs_dem(problem, dem, 2, {"transit_times": 10, "local_damping": 0.3})
+    return {**out, "relaxation": relaxation}

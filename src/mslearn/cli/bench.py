@@ -6,6 +6,8 @@ import json
 
 import typer
 
+from mslearn.cli.common import handle_errors
+
 app = typer.Typer(
     help="Benchmarks (figures for BENCHMARKS.md).",
     no_args_is_help=True,
@@ -134,16 +136,28 @@ def fem3d(
 
 
 @app.command("explicit")
+@handle_errors
 def explicit(
     json_out: bool = typer.Option(False, "--json", help="print a one-line JSON summary last"),
     smoke: bool = typer.Option(False, "--smoke", help="tiny meshes, a few steps"),
     steps: int = typer.Option(200, min=10, max=100_000, help="explicit steps per run"),
+    versus_dem: str | None = typer.Option(
+        None,
+        "--versus-dem",
+        help="instead: exFEM-CSUH vs exFEM-DEM side by side on a 2x4 Q4 biaxial with 200-disk "
+        "RVEs, DEM relaxation 'equilibrium' or 'fixed' (20 DEM steps per macro step)",
+    ),
 ) -> None:
     """Explicit solver throughput: element-steps per second on one core, Q4 / T3 / T6 meshes
-    of ~1000 elements, linear elastic and CSUH."""
+    of ~1000 elements, linear elastic and CSUH (or, with --versus-dem, exFEM-CSUH against
+    exFEM-DEM wall time and the share of the exFEM-DEM step outside the DEM)."""
     from mslearn.bench.dem import load_average
-    from mslearn.bench.explicit import format_rows, throughput
+    from mslearn.bench.explicit import format_rows, throughput, versus_dem_default
 
+    if versus_dem is not None:
+        result = versus_dem_default(versus_dem)
+        typer.echo(json.dumps({**result, "load_average": load_average()}))
+        return
     rows = throughput(smoke=smoke, n_explicit=steps)
     if json_out:
         typer.echo(json.dumps({"meshes": rows, "load_average": load_average()}))
