@@ -55,3 +55,21 @@ def rel_l2(curve: np.ndarray, reference: np.ndarray) -> float:
     n = min(len(curve), len(reference))
     diff = np.asarray(curve[:n]) - np.asarray(reference[:n])
     return float(np.linalg.norm(diff) / max(np.linalg.norm(reference[:n]), 1e-300))
+
+
+def timed_run(config, folder: Path) -> dict:
+    """``run_bvp(config, folder)`` without a progress bar; its summary with ``failure``
+    (None, or the solver's message: the outputs up to the last converged step stay in
+    ``folder``) and ``wall_s`` [s]."""
+    import time
+
+    from mslearn.workflows.bvp import run_bvp
+
+    t0 = time.perf_counter()
+    try:
+        s = run_bvp(config, folder, progress=False)
+        s["failure"] = None
+    except SolverFailure as exc:  # outputs up to the last converged step are written
+        s = {"completed": False, "failure": str(exc)}
+    s["wall_s"] = time.perf_counter() - t0
+    return s

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mslearn.core.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.sequences import SequenceDataset, from_point_dataset
-from mslearn.experiments.common import cached_run
+from mslearn.experiments.common import cached_run, timed_run
 from mslearn.experiments.femdem_calibration import (
     lm_stage,
     masked_dataset,
@@ -68,20 +68,11 @@ def model_run(size: Seed003Size, name: str, model: str, params: dict, folder: Pa
     """``model`` (lode: exponential for CSUH, the MCC default otherwise) with ``params``
     on problem ``name``; a solver failure is kept in the summary (``failure``), the outputs
     up to the last converged step stay in ``folder``."""
-    from mslearn.workflows.bvp import run_bvp
-
     material = {"type": model, "params": params}
     if model == "csuh":
         material["lode"] = "exponential"
     cfg = run_config(size, name, material)
-    t0 = time.perf_counter()
-    try:
-        s = run_bvp(cfg, folder, progress=False)
-        s["failure"] = None
-    except SolverFailure as exc:
-        s = {"completed": False, "failure": str(exc)}
-    s["wall_s"] = time.perf_counter() - t0
-    return s
+    return timed_run(cfg, folder)
 
 
 def initial_pressure(size: Seed003Size, name: str) -> float:

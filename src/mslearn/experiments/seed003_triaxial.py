@@ -12,10 +12,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from mslearn.core.errors import SolverFailure
 from mslearn.data.sequences import from_point_dataset, save
 from mslearn.experiments import triaxial3d_chain as t3
-from mslearn.experiments.common import cached_run
+from mslearn.experiments.common import cached_run, timed_run
 from mslearn.experiments.seed003_runs import adam_then_lm, subsample
 
 
@@ -43,18 +42,9 @@ def femdem_run(size: t3.Chain3DSize, path: str, solver: str, cache: Path):
 
 def fem_run(size: t3.Chain3DSize, path: str, solver: str, params: dict, folder: Path) -> dict:
     """FEM-CSUH (exponential Lode shape) on ``path``; a solver failure is kept."""
-    from mslearn.workflows.bvp import run_bvp
-
     material = {"type": "csuh", "params": params, "lode": "exponential"}
     cfg = run_config(size, path, solver, material)
-    t0 = time.perf_counter()
-    try:
-        s = run_bvp(cfg, folder, progress=False)
-        s["failure"] = None
-    except SolverFailure as exc:  # outputs up to the last converged step are written
-        s = {"completed": False, "failure": str(exc)}
-    s["wall_s"] = time.perf_counter() - t0
-    return s
+    return timed_run(cfg, folder)
 
 
 def calibrate_ctc(size: t3.Chain3DSize, ctc_dir: Path, out: Path, threads: int,

@@ -38,9 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mslearn.core.errors import MslearnInputError, SolverFailure
+from mslearn.core.errors import MslearnInputError
 from mslearn.data.sequences import SequenceDataset, from_point_dataset, save
-from mslearn.experiments.common import cached_run
+from mslearn.experiments.common import cached_run, timed_run
 from mslearn.experiments.femdem_calibration import (
     _calibrate_stages,
     _f,
@@ -208,17 +208,8 @@ def masked_curves(ds: SequenceDataset, mdl, original: dict, opts) -> SequenceDat
 
 def fem_run(size: Chain3DSize, path: str, params: dict, folder: Path, lode: str) -> dict:
     """FEM-CSUH on ``path`` with ``params``; a Newton failure is kept in the summary."""
-    from mslearn.workflows.bvp import run_bvp
-
     cfg = run_config(size, path, {"type": "csuh", "params": params, "lode": lode})
-    t0 = time.perf_counter()
-    try:
-        s = run_bvp(cfg, folder, progress=False)
-        s["failure"] = None
-    except SolverFailure as exc:  # outputs up to the last converged step are written
-        s = {"completed": False, "failure": str(exc)}
-    s["wall_s"] = time.perf_counter() - t0
-    return s
+    return timed_run(cfg, folder)
 
 
 def table_row(method: str, s: dict, folder: Path, ref_curve, size: Chain3DSize) -> dict:

@@ -45,7 +45,7 @@ from mslearn.fem.discretisation import Discretisation
 from mslearn.fem.loading import BoundaryConditions, ResolvedBCs
 from mslearn.fem.mass import assemble_lumped, element_masses
 from mslearn.fem.solvers.explicit_stability import StabilityMonitor, critical_time_step
-from mslearn.fem.solvers.implicit import Observer, StaticResult, StepState, step_row
+from mslearn.fem.solvers.implicit import Observer, StaticResult, StepState, evaluate, step_row
 from mslearn.fem.solvers.state_check import check_finite, check_state
 from mslearn.materials.base import MaterialModel, MaterialResponse, require_features
 
@@ -154,14 +154,7 @@ class ExplicitSolver:
 
     # ---------------------------------------------------------------- helpers
     def _evaluate(self, u: np.ndarray) -> tuple[np.ndarray, MaterialResponse, np.ndarray]:
-        strain = self.disc.strain(u)
-        t0 = _time.perf_counter()
-        resp = self.material.trial(strain)
-        t1 = _time.perf_counter()
-        fint = self.disc.internal_force(resp.stress)
-        self.timings["material"] += t1 - t0
-        self.timings["assembly"] += _time.perf_counter() - t1
-        return strain, resp, fint
+        return evaluate(self.disc, self.material, u, self.timings)
 
     def _stiffness(self, resp: MaterialResponse) -> np.ndarray:
         D = resp.stiffness

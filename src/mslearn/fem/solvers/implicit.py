@@ -130,14 +130,7 @@ class StaticSolver:
 
     # ---------------------------------------------------------------- helpers
     def _evaluate(self, u: np.ndarray) -> tuple[np.ndarray, MaterialResponse, np.ndarray]:
-        strain = self.disc.strain(u)
-        t0 = _time.perf_counter()
-        resp = self.material.trial(strain)
-        t1 = _time.perf_counter()
-        fint = self.disc.internal_force(resp.stress)
-        self.timings["material"] += t1 - t0
-        self.timings["assembly"] += _time.perf_counter() - t1
-        return strain, resp, fint
+        return evaluate(self.disc, self.material, u, self.timings)
 
     def _boundary_summary(self, u, fint, fext):
         reac = fint - fext
@@ -370,6 +363,19 @@ class StaticSolver:
             if progress is not None:
                 progress(k, opt.n_steps, state)
         return StaticResult(True, opt.n_steps, total_it, state, history, dict(self.timings))
+
+
+def evaluate(disc: Discretisation, material, u: np.ndarray, timings: dict[str, float]):
+    """(strain (n_gp, nv), response, f_int (n_dof,)) of a trial at displacement u (n_dof,);
+    the material and assembly times are added to ``timings``."""
+    strain = disc.strain(u)
+    t0 = _time.perf_counter()
+    resp = material.trial(strain)
+    t1 = _time.perf_counter()
+    fint = disc.internal_force(resp.stress)
+    timings["material"] += t1 - t0
+    timings["assembly"] += _time.perf_counter() - t1
+    return strain, resp, fint
 
 
 def step_row(state: StepState) -> dict:
