@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 
 def test_demo_quick_pipeline(tmp_path):
     env = {**os.environ, "MSLEARN_CACHE": str(tmp_path / "cache")}
@@ -27,11 +30,19 @@ def test_demo_quick_pipeline(tmp_path):
         "iterations_fem_dem",
         "iterations_fem_ml",
         "out_of_range_points",
+        "first_step_top_force_rel_error",
+        "medium_mesh_completed",
     ):
         assert key in rep, key
     assert rep["speedup_per_iteration"] > 1 and rep["speedup_total"] > 1
     assert math.isfinite(rep["top_force_rel_error"]) and rep["top_force_rel_error"] < 0.5
     assert rep["test_stress_rel_error"] < 0.5
+    first = rep["first_step_top_force_rel_error"]
+    assert math.isfinite(first) and 0 <= first < 0.5
+    assert isinstance(rep["medium_mesh_completed"], bool)
+    assert rep["medium_mesh_completed"] == rep["per_mesh"]["medium"]["fem_ml_completed"]
+    md = (out / "report.md").read_text()
+    assert "first load step" in md and "medium mesh completed" in md
     for name in (
         "report.md",
         "report.json",
@@ -45,3 +56,11 @@ def test_demo_quick_pipeline(tmp_path):
         "dataset.zarr",
     ):
         assert (out / name).exists(), name
+
+
+def test_first_step_error_is_relative_to_fem_dem_at_step_one():
+    from mslearn.experiments.demo import first_step_error
+
+    f_dem = np.array([50.0, 80.0, 120.0])
+    assert first_step_error(np.array([50.0, 88.0]), f_dem) == pytest.approx(0.1)
+    assert first_step_error(np.array([50.0]), f_dem) is None
