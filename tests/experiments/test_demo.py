@@ -64,3 +64,33 @@ def test_first_step_error_is_relative_to_fem_dem_at_step_one():
     f_dem = np.array([50.0, 80.0, 120.0])
     assert first_step_error(np.array([50.0, 88.0]), f_dem) == pytest.approx(0.1)
     assert first_step_error(np.array([50.0]), f_dem) is None
+
+
+def test_training_arrays_take_every_fourth_medium_sample(tmp_path):
+    from mslearn.data import PointDatasetWriter, RecordingMaterial
+    from mslearn.experiments.demo import MEDIUM_STRIDE, training_arrays
+    from mslearn.fem.solvers.implicit import NewtonOptions, StaticSolver
+    from mslearn.learn.features import load_point_data
+    from mslearn.materials import LinearElastic
+    from mslearn.problems import BiaxialConfig
+
+    runs = []
+    for name, mesh in (("a", "coarse"), ("b", "medium")):
+        prob = BiaxialConfig(nx=2, ny=4, element="Q4").build()
+        writer = PointDatasetWriter(tmp_path / f"{name}.zarr", 3)
+        mat = RecordingMaterial(
+            LinearElastic(60e6, 0.3, prob.n_points, initial_pressure=1e5),
+            writer,
+            prob.disc.gauss_xy,
+            prob.disc.n_quad,
+        )
+        StaticSolver(prob.disc, mat, prob.bcs, NewtonOptions(n_steps=3)).run()
+        writer.flush()
+        runs.append({"dataset": str(tmp_path / f"{name}.zarr"), "mesh": mesh})
+    full = load_point_data(runs[1]["dataset"])
+    a = training_arrays(runs)
+    n0 = len(load_point_data(runs[0]["dataset"]).x)
+    assert len(a.x) == n0 + len(full.x[::MEDIUM_STRIDE])
+    np.testing.assert_array_equal(a.x[n0:], full.x[::MEDIUM_STRIDE])
+    np.testing.assert_array_equal(np.unique(a.run), [0, 1])
+    assert (a.run[:n0] == 0).all()
